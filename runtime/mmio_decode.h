@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mmio_decode.h - decode one x86-64 instruction that faulted on an MMIO
+ * page: which way it moves data, how wide, and where the value written
+ * comes from or the value read goes.
+ *
+ * Self-contained: builds in the kernel (runtime/) and in user space (the
+ * decoder tests), with no allocation, no locks and no global state, so it
+ * may run in the page-fault handler.
+ */
+#ifndef MMIO_DECODE_H
+#define MMIO_DECODE_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#else
+#include <stdint.h>
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+typedef int64_t s64;
+#endif
+
+#define MMIO_INSN_MAX		15	/* longest x86 instruction */
+
+/* Direction bits (mmio_insn.access). */
+#define MMIO_ACC_READ		0x1	/* the instruction reads memory */
+#define MMIO_ACC_WRITE		0x2	/* the instruction writes memory */
+
+/* Operand kinds, for the value written (src) and the value read (dst). */
+enum mmio_opnd_kind {
+	MMIO_OPND_NONE = 0,	/* no such value (e.g. dst of a pure write) */
+	MMIO_OPND_GPR,		/* general register, reg = 0..15 (rax..r15) */
+	MMIO_OPND_GPR8H,	/* ah/ch/dh/bh, reg = 4..7 as encoded */
+	MMIO_OPND_VEC,		/* xmm/ymm/zmm register, reg = 0..31 */
+	MMIO_OPND_IMM,		/* immediate (src only): mmio_insn.imm */
+	MMIO_OPND_MEM_SI,	/* string op: memory at [rsi] */
+	MMIO_OPND_MEM_DI,	/* string op: memory at [rdi] */
+	MMIO_OPND_PORT,		/* INS/OUTS: an I/O port (value unknown) */
+	MMIO_OPND_COMPUTED,	/* RMW result or compare: no register holds it */
+	MMIO_OPND_CMPXCHG_AX,	/* CMPXCHG read: rax after if ZF=0, else
+				 * rax before */
+};
+
+/* Value extension into the destination register (mmio_insn.dst_ext). */
+#define MMIO_EXT_NONE		0
+#define MMIO_EXT_ZERO		1	/* MOVZX, 32-bit GPR writes */
+#define MMIO_EXT_SIGN		2	/* MOVSX, MOVSXD */
+
+/* String operations (mmio_insn.string_op). */
+enum mmio_string_op {
+	MMIO_STR_NONE = 0,
+	MMIO_STR_MOVS, MMIO_STR_STOS, MMIO_STR_LODS,
+	MMIO_STR_CMPS, MMIO_STR_SCAS, MMIO_STR_INS, MMIO_STR_OUTS,
+};
+
+/* Flags (mmio_insn.flags). */
+#define MMIO_INSN_REP		0x01	/* REP/REPE/REPNE prefix */
+#define MMIO_INSN_LOCK		0x02	/* LOCK prefix */
+#define MMIO_INSN_RMW		0x04	/* reads and writes the operand */
+#define MMIO_INSN_VEX		0x08	/* VEX-encoded */
+#define MMIO_INSN_EVEX		0x10	/* EVEX-encoded */
+#define MMIO_INSN_MASKED	0x20	/* EVEX masked: partial access */
+#define MMIO_INSN_NONTEMPORAL	0x40	/* MOVNTI/MOVNTDQ/MOVNTDQA... */
+
+struct mmio_insn {
+	u8 length;		/* instruction length in bytes */
+	u8 access;		/* MMIO_ACC_* (0: touches no memory) */
+	u8 width;		/* bytes per memory access: 1..64 */
+	u8 flags;		/* MMIO_INSN_* */
+	u8 src_kind;		/* enum mmio_opnd_kind: value written */
+	u8 src_reg;
+	u8 dst_kind;		/* enum mmio_opnd_kind: value read */
+	u8 dst_reg;
+	u8 dst_width;		/* bytes of the destination register written */
+	u8 dst_ext;		/* MMIO_EXT_* */
+	u8 string_op;		/* enum mmio_string_op */
+	u8 opcode_map;		/* 0: one-byte, 1: 0f, 2: 0f38, 3: 0f3a */
+	u8 opcode;		/* primary opcode byte */
+	u8 modrm_mem;		/* 1 if an explicit ModRM memory operand */
+	u64 imm;		/* MMIO_OPND_IMM: value, truncated to width */
+};
+
+/*
+ * Decode the instruction at @code (@avail bytes readable).  Returns 0 and
+ * fills @insn when the instruction is understood, -1 when it is not (the
+ * caller reports an UNKNOWN event).  Never reads past @avail bytes.
+ */
+int mmio_decode(const u8 *code, unsigned int avail, struct mmio_insn *insn);
+
+/* A short mnemonic for tests and debug output ("mov", "movzx", "stos"...). */
+const char *mmio_decode_mnemonic(const struct mmio_insn *insn);
+
+#endif /* MMIO_DECODE_H */

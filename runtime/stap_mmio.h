@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * stap_mmio.h - the contract between the stap_mmio runtime module and the
+ * SystemTap modules that use kernel.mmio probes.
+ *
+ * This header is the one definition of the event record and of the session
+ * API.  The runtime includes it; the tapset (tapset/mmio.stp) is generated
+ * with this file pasted into its embedded-C block, so both always agree.
+ *
+ * Compatibility rule: fields of struct stap_mmio_event and of struct
+ * stap_mmio_ops are only ever appended, never reordered or removed.
+ */
+#ifndef STAP_MMIO_H
+#define STAP_MMIO_H
+
+#include <linux/types.h>
+
+#define STAP_MMIO_API_VERSION		1
+
+/* Name of the runtime module and of the function every event is passed to. */
+#define STAP_MMIO_MODULE_NAME		"stap_mmio"
+#define STAP_MMIO_EVENT_FUNCTION	"stap_mmio_event"
+
+/* Event types: the first five are the kernel's enum mm_io_opcode. */
+#define STAP_MMIO_READ			1	/* MMIO_READ */
+#define STAP_MMIO_WRITE			2	/* MMIO_WRITE */
+#define STAP_MMIO_MAP			3	/* MMIO_PROBE: a mapping appeared */
+#define STAP_MMIO_UNMAP			4	/* MMIO_UNPROBE: a mapping went */
+#define STAP_MMIO_UNKNOWN		5	/* MMIO_UNKNOWN_OP */
+
+/* Event flags (stap_mmio_event.flags). */
+#define STAP_MMIO_EV_VALUE_UNKNOWN	0x0001	/* value could not be captured */
+#define STAP_MMIO_EV_RMW		0x0002	/* half of a read-modify-write */
+#define STAP_MMIO_EV_STRING		0x0004	/* one element of a string op */
+#define STAP_MMIO_EV_REP		0x0008	/* ... with a REP prefix */
+#define STAP_MMIO_EV_WIDE		0x0010	/* width > 8: see value_hi[] */
+#define STAP_MMIO_EV_PRESENT_MAP	0x0020	/* MAP event for a mapping that
+						 * existed before the session */
+
+/* Range flags (stap_mmio_ops.add_range). */
+#define STAP_MMIO_RANGE_READ		0x1	/* deliver reads */
+#define STAP_MMIO_RANGE_WRITE		0x2	/* deliver writes */
+#define STAP_MMIO_RANGE_MAP		0x4	/* deliver MAP/UNMAP events */
+#define STAP_MMIO_RANGE_ACCESS		(STAP_MMIO_RANGE_READ | \
+					 STAP_MMIO_RANGE_WRITE)
+
+/* Probes one session may have, and sessions that may be open at once. */
+#define STAP_MMIO_MAX_PROBES		256
+#define STAP_MMIO_MATCH_WORDS		(STAP_MMIO_MAX_PROBES / 64)
+#define STAP_MMIO_MAX_SESSIONS		16
+
+/*
+ * One event: one device access, or one mapping appearing or going.
+ * Delivered once per matching session; @match has bit K set when the
+ * session's probe K matches the event.
+ */
+struct stap_mmio_event {
+	__u64 phys;		/* physical address of the access / mapping */
+	__u64 virt;		/* virtual address of the access / mapping */
+	__u64 value;		/* value read or written (low 64 bits) */
+	__u64 pc;		/* instruction pointer of the access */
+	__u32 width;		/* bytes accessed (0 when unknown) */
+	__u32 type;		/* STAP_MMIO_READ ... STAP_MMIO_UNKNOWN */
+	__u32 cpu;		/* CPU the access ran on */
+	__u32 map_id;		/* runtime's id of the mapping */
+	__u32 session;		/* id of the session this delivery is for */
+	__u32 flags;		/* STAP_MMIO_EV_* */
+	__u64 match[STAP_MMIO_MATCH_WORDS];	/* probes of @session hit */
+	__u64 map_len;		/* MAP/UNMAP: length of the mapping */
+	__u64 seq;		/* per-session sequence number */
+	__u64 timestamp;	/* local_clock() in ns at the access */
+	__u64 value_hi[7];	/* bits 64.. of a wide (SSE/AVX) access */
+	__u8 insn_len;		/* bytes of @insn that are valid */
+	__u8 insn[15];		/* the instruction (always for UNKNOWN) */
+};
+
+/* Per-session statistics, also summed into debugfs. */
+struct stap_mmio_stats {
+	__u64 events;		/* events delivered to this session */
+	__u64 unknown;		/* of which: instructions not decoded */
+	__u64 value_unknown;	/* of which: value could not be captured */
+	__u64 maybe_missed;	/* accesses that may have gone unseen */
+	__u64 armed_pages;	/* pages armed for this session now */
+	__u64 mappings;		/* mappings of its ranges seen */
+	__u64 refused;		/* mappings it could not arm (see log) */
+};
+
+/*
+ * The session API.  Every function may be called in atomic context (from a
+ * stap begin/end probe): nothing here sleeps.  Errors are -errno, and the
+ * runtime logs one line saying why.
+ *
+ * open() takes a reference on the runtime module that close() drops, so
+ * a caller may symbol_put() the ops table right after open().  @owner is the
+ * caller's module: if it goes away with the session still open, the runtime
+ * closes the session itself.
+ */
+struct stap_mmio_ops {
+	unsigned int version;	/* STAP_MMIO_API_VERSION */
+	int (*open)(struct module *owner, const char *name);
+	int (*add_range)(int session, unsigned int probe, __u64 phys,
+			 __u64 len, unsigned int flags);
+	int (*start)(int session);
+	void (*close)(int session);
+	int (*get_stats)(int session, struct stap_mmio_stats *stats);
+};
+
+#endif /* STAP_MMIO_H */

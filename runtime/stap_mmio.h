@@ -105,4 +105,7 @@ struct stap_mmio_ops {
 	int (*get_stats)(int session, struct stap_mmio_stats *stats);
 };
 
+/* The runtime's ops table: symbol_get(stap_mmio_ops) (EXPORT_SYMBOL_GPL). */
+extern const struct stap_mmio_ops stap_mmio_ops;
+
 #endif /* STAP_MMIO_H */

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * internal.h - what the parts of the stap_mmio runtime share.
+ *
+ * The parts and what each one owns:
+ *   stap_mmio_main.c  module init/exit, the exported ops table
+ *   symbols.c         finding unexported kernel symbols
+ *   kmmio_owner.c     initialising kmmio, coexisting with the mmiotrace tracer
+ *   mappings.c        following ioremap/iounmap, arming pages (spans)
+ *   session.c         sessions, their ranges, the fault-path dispatch table
+ *   kmmio_probe.c     the kmmio pre/post handlers: decode, capture, deliver
+ *   map_events.c      MAP/UNMAP event delivery
+ *   stats.c           counters and debugfs
+ *
+ * Locking, in one place:
+ *   smmio_lock (spinlock, irqsave) serialises every writer: sessions,
+ *   mappings, spans, the dispatch table.  It is never taken on the fault
+ *   path.  Lock order: smmio_lock -> kmmio's own kmmio_lock (taken inside
+ *   register_kmmio_probe()/unregister_kmmio_probe()).
+ *   The fault path reads the dispatch table, spans and sessions under RCU:
+ *   kmmio holds rcu_read_lock() from its pre handler until the post handler
+ *   returns, so everything they touch is freed with call_rcu()/kfree_rcu().
+ */
+#ifndef STAP_MMIO_INTERNAL_H
+#define STAP_MMIO_INTERNAL_H
+
+#include <linux/types.h>
+#include <linux/list.h>
+#include <linux/spinlock.h>
+#include <linux/rcupdate.h>
+#include <linux/mmiotrace.h>
+#include <linux/percpu.h>
+#include "stap_mmio.h"
+
+#define SMMIO_NAME	STAP_MMIO_MODULE_NAME
+
+extern spinlock_t smmio_lock;
+
+/* symbols.c */
+unsigned long smmio_lookup_symbol(const char *name);
+
+/* kmmio_owner.c: process context only. */
+int smmio_kmmio_acquire(void);
+void smmio_kmmio_release(void);
+bool smmio_tracer_enabled(void);
+unsigned int smmio_kmmio_count(void);
+
+/* A physical range a session traces, as the fault path sees it. */
+struct smmio_drange {
+	u64 start;
+	u64 end;		/* exclusive */
+	u32 flags;		/* STAP_MMIO_RANGE_* */
+	u16 probe;		/* the session's probe index */
+	u8 slot;		/* index into smmio_dispatch.session[] */
+};
+
+struct smmio_session;
+
+/* The fault path's view of all started sessions; replaced as a whole. */
+struct smmio_dispatch {
+	struct rcu_head rcu;
+	unsigned int nranges;
+	struct smmio_session *session[STAP_MMIO_MAX_SESSIONS];
+	struct smmio_drange range[];
+};
+
+extern struct smmio_dispatch __rcu *smmio_dispatch;
+
+/* session.c */
+struct smmio_range {
+	u64 start;
+	u64 end;		/* exclusive */
+	u32 flags;		/* STAP_MMIO_RANGE_* */
+	u32 probe;
+};
+
+struct smmio_session {
+	struct rcu_head rcu;
+	int id;
+	struct module *owner;
+	char name[32];
+	bool started;
+	unsigned int nranges;
+	unsigned int cap;
+	struct smmio_range *ranges;
+	atomic64_t seq;
+	atomic64_t events;
+	atomic64_t unknown;
+	atomic64_t value_unknown;
+	atomic64_t maybe_missed;
+	atomic64_t mappings;
+	atomic64_t refused;
+};
+
+int smmio_session_init(void);
+void smmio_session_exit(void);
+extern const struct stap_mmio_ops stap_mmio_ops;
+
+/* mappings.c: all under smmio_lock unless said otherwise. */
+struct smmio_mapping {
+	struct list_head list;		/* in smmio_mappings */
+	struct list_head spans;		/* armed spans, struct smmio_span */
+	struct rcu_head rcu;
+	u64 phys;			/* page-aligned physical base */
+	unsigned long virt;		/* page-aligned virtual base */
+	unsigned long size;		/* page-aligned length */
+	int id;
+	bool existed;			/* found at load, not seen created */
+	bool refused;			/* could not be armed: see the log */
+	struct smmio_map_event *pending_map;	/* MAP event not yet sent */
+};
+
+struct smmio_span {
+	struct kmmio_probe probe;	/* page-level aligned addr/len */
+	struct list_head node;		/* in smmio_mapping.spans */
+	struct rcu_head rcu;
+	struct smmio_mapping *map;	/* valid under RCU on the fault path */
+	u64 phys;			/* physical address of probe.addr */
+	unsigned int pages;		/* 4 KiB pages covered */
+};
+
+int smmio_mappings_init(void);
+void smmio_mappings_exit(void);
+int smmio_rearm_all(const struct smmio_dispatch *d, int *conflicts);
+int smmio_mapping_count_missed(void);
+void smmio_for_each_mapping(void (*fn)(struct smmio_mapping *, void *),
+			    void *arg);
+
+/* kmmio_probe.c */
+void smmio_pre_handler(struct kmmio_probe *p, struct pt_regs *regs,
+		       unsigned long addr);
+void smmio_post_handler(struct kmmio_probe *p, unsigned long condition,
+			struct pt_regs *regs);
+void smmio_deliver(struct stap_mmio_event *ev, const struct smmio_dispatch *d,
+		   u32 want, int only_session);
+noinline void stap_mmio_event(const struct stap_mmio_event *ev);
+
+/* map_events.c */
+struct smmio_map_event {
+	struct llist_node node;
+	struct rcu_head rcu;
+	atomic_t claimed;
+	int session;			/* 0: every session */
+	u32 type;			/* STAP_MMIO_MAP or STAP_MMIO_UNMAP */
+	u32 flags;			/* STAP_MMIO_EV_* */
+	u64 phys;
+	unsigned long virt;
+	unsigned long size;
+	int map_id;
+	struct smmio_mapping *mapping;	/* whose pending_map this is */
+};
+
+int smmio_map_events_init(void);
+void smmio_map_events_exit(void);
+struct smmio_map_event *smmio_queue_map_event(const struct smmio_mapping *m,
+					      u32 type, int session, u32 flags);
+void smmio_claim_map_event(struct smmio_map_event *me);
+void smmio_forget_map_event(struct smmio_mapping *m);
+void smmio_queue_present_maps(int session);
+
+/* stats.c: global counters, per CPU, never locked. */
+enum smmio_counter {
+	SMMIO_FAULTS,		/* kmmio faults handled */
+	SMMIO_EVENTS,		/* events delivered (all sessions) */
+	SMMIO_UNKNOWN,		/* instructions not decoded */
+	SMMIO_VALUE_UNKNOWN,	/* accesses whose value was not captured */
+	SMMIO_FILTERED,		/* faults on armed pages no range wanted */
+	SMMIO_MAYBE_MISSED,	/* step windows other CPUs could slip into */
+	SMMIO_DECODE_HITS,	/* decode cache hits */
+	SMMIO_MAP_EVENTS,	/* MAP/UNMAP events delivered */
+	SMMIO_NR_COUNTERS
+};
+
+DECLARE_PER_CPU(u64, smmio_counters[SMMIO_NR_COUNTERS]);
+
+static inline void smmio_count(enum smmio_counter c)
+{
+	this_cpu_inc(smmio_counters[c]);
+}
+
+u64 smmio_counter_sum(enum smmio_counter c);
+int smmio_stats_init(void);
+void smmio_stats_exit(void);
+extern atomic_t smmio_armed_pages;
+extern atomic_t smmio_nr_sessions;
+extern atomic_t smmio_nr_mappings;
+
+#endif /* STAP_MMIO_INTERNAL_H */

@@ -1,0 +1,597 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mappings.c - follow every ioremap()/iounmap() and arm the pages that
+ * started sessions want.
+ *
+ * Every ioremap*() calls mmiotrace_ioremap(phys, size, virt) and every
+ * iounmap() calls mmiotrace_iounmap(virt) first, whether or not the
+ * mmiotrace tracer is on.  We hook the return of the first (so the tracer,
+ * when on, has armed its own probe before we look) and the entry of the
+ * second (so we disarm before the pages go away).  Mappings that existed
+ * before we were loaded come from /proc/vmallocinfo, read once at load.
+ *
+ * A mapping's armed pages are grouped into spans: one kmmio probe per
+ * run of pages of one page size.  kmmio finds a probe by the page-aligned
+ * fault address, so spans start on a page (or 2 MiB) boundary.
+ *
+ * Nothing from the outside is trusted: before a span is armed, every page
+ * of it is looked up and must be present and map the physical address we
+ * expect.  A stale address is dropped, a page someone else armed (the
+ * mmiotrace tracer) is refused, and a 1 GiB page is refused.
+ *
+ * Everything here runs under smmio_lock unless said otherwise.
+ */
+#include <linux/kprobes.h>
+#include <linux/slab.h>
+#include <linux/fs.h>
+#include <linux/sort.h>
+#include <linux/string.h>
+#include <linux/pgtable.h>
+#include <asm/pgtable.h>
+#include "internal.h"
+
+static LIST_HEAD(smmio_mappings);
+static atomic_t smmio_next_map_id = ATOMIC_INIT(0);
+atomic_t smmio_armed_pages = ATOMIC_INIT(0);
+atomic_t smmio_nr_mappings = ATOMIC_INIT(0);
+
+/* One span the dispatch table wants armed. */
+struct smmio_want {
+	unsigned long addr;
+	unsigned long len;
+};
+
+static void smmio_span_free_rcu(struct rcu_head *head)
+{
+	kfree(container_of(head, struct smmio_span, rcu));
+}
+
+static unsigned int smmio_span_level_pages(const struct smmio_span *s)
+{
+	unsigned int level;
+
+	if (!lookup_address(s->probe.addr, &level))
+		return 0;
+	return s->probe.len / page_level_size(level);
+}
+
+/*
+ * Disarm one span.  Atomic context is fine: kmmio frees its pages through
+ * RCU, and so do we; the post handler that may be running on another CPU
+ * holds rcu_read_lock().
+ */
+static void smmio_span_disarm(struct smmio_span *s)
+{
+	atomic_sub(s->pages, &smmio_armed_pages);
+	unregister_kmmio_probe(&s->probe);
+	list_del(&s->node);
+	call_rcu(&s->rcu, smmio_span_free_rcu);
+}
+
+/* Does the present page at @va map @phys?  @level is its page size. */
+static int smmio_check_page(unsigned long va, u64 phys, unsigned int *level)
+{
+	pte_t *pte = lookup_address(va, level);
+	unsigned long pfn;
+
+	if (!pte || pte_none(*pte))
+		return -ENOENT;
+	if (*level == PG_LEVEL_1G)
+		return -EOPNOTSUPP;
+	if (!(pte_flags(*pte) & _PAGE_PRESENT))
+		return -EBUSY;
+	if (*level == PG_LEVEL_2M)
+		pfn = pmd_pfn(*(pmd_t *)pte);
+	else
+		pfn = pte_pfn(*pte);
+	if (pfn != phys >> PAGE_SHIFT)
+		return -ESTALE;
+	return 0;
+}
+
+static const char *smmio_refusal(int err)
+{
+	switch (err) {
+	case -ENOENT:
+		return "no page table entry (stale mapping)";
+	case -ESTALE:
+		return "page maps another physical address (stale mapping)";
+	case -EOPNOTSUPP:
+		return "1 GiB page: kmmio cannot arm it";
+	case -EBUSY:
+		return "pages armed by another kmmio user (the mmiotrace tracer?)";
+	case -EEXIST:
+		return "kmmio already has a probe there";
+	default:
+		return "cannot arm";
+	}
+}
+
+/* Validate and arm [addr, addr+len) of @m; all pages are of one size. */
+static int smmio_span_arm(struct smmio_mapping *m, unsigned long addr,
+			  unsigned long len)
+{
+	unsigned long va;
+	unsigned int level;
+	struct smmio_span *s;
+	u64 phys = m->phys + (addr - m->virt);
+	int ret;
+
+	for (va = addr; va < addr + len; va += page_level_size(level)) {
+		ret = smmio_check_page(va, phys + (va - addr), &level);
+		if (ret)
+			return ret;
+	}
+
+	s = kzalloc(sizeof(*s), GFP_ATOMIC);
+	if (!s)
+		return -ENOMEM;
+	s->probe.addr = addr;
+	s->probe.len = len;
+	s->probe.pre_handler = smmio_pre_handler;
+	s->probe.post_handler = smmio_post_handler;
+	s->probe.private = s;
+	s->map = m;
+	s->phys = phys;
+	ret = register_kmmio_probe(&s->probe);
+	if (ret) {
+		kfree(s);
+		return ret;
+	}
+	s->pages = smmio_span_level_pages(s);
+	atomic_add(s->pages, &smmio_armed_pages);
+	list_add(&s->node, &m->spans);
+	return 0;
+}
+
+static int smmio_want_cmp(const void *a, const void *b)
+{
+	const struct smmio_want *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return 0;
+}
+
+/*
+ * The page-aligned virtual intervals of @m that @d's access ranges cover,
+ * sorted and merged.  Returns how many, or -ENOMEM.
+ */
+static int smmio_wanted_intervals(const struct smmio_mapping *m,
+				  const struct smmio_dispatch *d,
+				  struct smmio_want *w)
+{
+	unsigned int i, n = 0, out = 0;
+	u64 s, e;
+
+	for (i = 0; d && i < d->nranges; i++) {
+		const struct smmio_drange *r = &d->range[i];
+
+		if (!(r->flags & STAP_MMIO_RANGE_ACCESS))
+			continue;
+		s = max(r->start, m->phys);
+		e = min(r->end, m->phys + m->size);
+		if (s >= e)
+			continue;
+		w[n].addr = (m->virt + (s - m->phys)) & PAGE_MASK;
+		w[n].len = PAGE_ALIGN(m->virt + (e - m->phys)) - w[n].addr;
+		n++;
+	}
+	if (!n)
+		return 0;
+	sort(w, n, sizeof(*w), smmio_want_cmp, NULL);
+	for (i = 1; i < n; i++) {
+		if (w[i].addr <= w[out].addr + w[out].len) {
+			unsigned long end = max(w[out].addr + w[out].len,
+						w[i].addr + w[i].len);
+
+			w[out].len = end - w[out].addr;
+		} else {
+			w[++out] = w[i];
+		}
+	}
+	return out + 1;
+}
+
+/*
+ * Split merged intervals into runs of one page size, each aligned to its
+ * page size (a 2 MiB page is armed whole).  Writes into @spans, returns
+ * how many, or -errno for a page that cannot be armed at all.
+ */
+static int smmio_level_runs(const struct smmio_mapping *m,
+			    const struct smmio_want *w, int n,
+			    struct smmio_want *spans, int max)
+{
+	unsigned long va, cur_end = 0, base, size;
+	unsigned int level, cur_level = 0;
+	int i, out = -1;
+
+	for (i = 0; i < n; i++) {
+		va = max(w[i].addr, cur_end);
+		while (va < w[i].addr + w[i].len) {
+			if (!lookup_address(va, &level))
+				return -ENOENT;
+			if (level == PG_LEVEL_1G)
+				return -EOPNOTSUPP;
+			size = page_level_size(level);
+			base = va & page_level_mask(level);
+			if (base < m->virt || base + size > m->virt + m->size)
+				return -ENOENT;
+			if (out >= 0 && level == cur_level &&
+			    base == cur_end) {
+				spans[out].len += size;
+			} else {
+				if (out + 1 >= max)
+					return -E2BIG;
+				out++;
+				spans[out].addr = base;
+				spans[out].len = size;
+				cur_level = level;
+			}
+			cur_end = base + size;
+			va = cur_end;
+		}
+	}
+	return out + 1;
+}
+
+static bool smmio_span_wanted(const struct smmio_span *s,
+			      const struct smmio_want *spans, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (spans[i].addr == s->probe.addr &&
+		    spans[i].len == s->probe.len)
+			return true;
+	return false;
+}
+
+static bool smmio_span_exists(const struct smmio_mapping *m,
+			      const struct smmio_want *want)
+{
+	struct smmio_span *s;
+
+	list_for_each_entry(s, &m->spans, node)
+		if (s->probe.addr == want->addr && s->probe.len == want->len)
+			return true;
+	return false;
+}
+
+static void smmio_refuse(struct smmio_mapping *m, int err)
+{
+	if (!m->refused)
+		pr_warn(SMMIO_NAME ": mapping %d (phys 0x%llx+0x%lx) not traced: %s\n",
+			m->id, m->phys, m->size, smmio_refusal(err));
+	m->refused = true;
+}
+
+/*
+ * Make @m's armed spans exactly what @d wants.  Spans no longer wanted are
+ * disarmed first, so pages they free can be re-armed in a new shape.
+ * Returns 0, or the -errno of the first page that could not be armed.
+ */
+static int smmio_rearm(struct smmio_mapping *m, const struct smmio_dispatch *d)
+{
+	struct smmio_want *w, *spans;
+	struct smmio_span *s, *tmp;
+	unsigned int cap = d ? d->nranges : 0;
+	int n = 0, nspans = 0, i, ret = 0;
+
+	w = NULL;
+	spans = NULL;
+	if (cap) {
+		w = kmalloc_array(cap, sizeof(*w), GFP_ATOMIC);
+		spans = kmalloc_array(cap * 4 + 8, sizeof(*spans), GFP_ATOMIC);
+		if (!w || !spans) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		n = smmio_wanted_intervals(m, d, w);
+		nspans = smmio_level_runs(m, w, n, spans, cap * 4 + 8);
+		if (nspans < 0) {
+			ret = nspans;
+			nspans = 0;
+		}
+	}
+
+	list_for_each_entry_safe(s, tmp, &m->spans, node)
+		if (!smmio_span_wanted(s, spans, nspans))
+			smmio_span_disarm(s);
+
+	for (i = 0; i < nspans; i++) {
+		int err;
+
+		if (smmio_span_exists(m, &spans[i]))
+			continue;
+		err = smmio_span_arm(m, spans[i].addr, spans[i].len);
+		if (err && !ret)
+			ret = err;
+	}
+	if (!ret)
+		m->refused = false;
+out:
+	if (ret)
+		smmio_refuse(m, ret);
+	kfree(w);
+	kfree(spans);
+	return ret;
+}
+
+static void smmio_mapping_free_rcu(struct rcu_head *head)
+{
+	kfree(container_of(head, struct smmio_mapping, rcu));
+}
+
+static bool smmio_wants_map_events(const struct smmio_mapping *m,
+				   const struct smmio_dispatch *d)
+{
+	unsigned int i;
+
+	for (i = 0; d && i < d->nranges; i++) {
+		const struct smmio_drange *r = &d->range[i];
+
+		if ((r->flags & STAP_MMIO_RANGE_MAP) &&
+		    r->start < m->phys + m->size && m->phys < r->end)
+			return true;
+	}
+	return false;
+}
+
+static struct smmio_mapping *smmio_find_mapping(unsigned long virt)
+{
+	struct smmio_mapping *m;
+
+	list_for_each_entry(m, &smmio_mappings, list)
+		if (m->virt == virt)
+			return m;
+	return NULL;
+}
+
+/* Called with smmio_lock held.  Page-aligns what ioremap() was given. */
+static void smmio_mapping_add(u64 phys, unsigned long size,
+			      unsigned long virt, bool existed)
+{
+	struct smmio_dispatch *d;
+	struct smmio_mapping *m;
+	unsigned long offset = phys & ~PAGE_MASK;
+
+	if (!virt || !size)
+		return;
+	if (smmio_find_mapping(virt & PAGE_MASK))
+		return;
+	m = kzalloc(sizeof(*m), GFP_ATOMIC);
+	if (!m)
+		return;
+	INIT_LIST_HEAD(&m->spans);
+	m->phys = phys & PAGE_MASK;
+	m->virt = virt & PAGE_MASK;
+	m->size = PAGE_ALIGN(size + offset);
+	m->existed = existed;
+	m->id = atomic_inc_return(&smmio_next_map_id);
+	list_add_rcu(&m->list, &smmio_mappings);
+	atomic_inc(&smmio_nr_mappings);
+
+	d = rcu_dereference_protected(smmio_dispatch,
+				      lockdep_is_held(&smmio_lock));
+	if (d && !existed) {
+		smmio_rearm(m, d);
+		if (smmio_wants_map_events(m, d))
+			WRITE_ONCE(m->pending_map,
+				   smmio_queue_map_event(m, STAP_MMIO_MAP, 0, 0));
+	}
+}
+
+static void smmio_mapping_remove(struct smmio_mapping *m)
+{
+	struct smmio_dispatch *d;
+	struct smmio_span *s, *tmp;
+
+	list_for_each_entry_safe(s, tmp, &m->spans, node)
+		smmio_span_disarm(s);
+	smmio_forget_map_event(m);
+	d = rcu_dereference_protected(smmio_dispatch,
+				      lockdep_is_held(&smmio_lock));
+	if (smmio_wants_map_events(m, d))
+		smmio_queue_map_event(m, STAP_MMIO_UNMAP, 0, 0);
+	list_del_rcu(&m->list);
+	atomic_dec(&smmio_nr_mappings);
+	call_rcu(&m->rcu, smmio_mapping_free_rcu);
+}
+
+int smmio_rearm_all(const struct smmio_dispatch *d, int *conflicts)
+{
+	struct smmio_mapping *m;
+
+	*conflicts = 0;
+	list_for_each_entry(m, &smmio_mappings, list)
+		if (smmio_rearm(m, d) == -EBUSY)
+			(*conflicts)++;
+	return 0;
+}
+
+void smmio_for_each_mapping(void (*fn)(struct smmio_mapping *, void *),
+			    void *arg)
+{
+	struct smmio_mapping *m;
+
+	list_for_each_entry(m, &smmio_mappings, list)
+		fn(m, arg);
+}
+
+/* --- the ioremap/iounmap hooks: kprobe context, preemption off --- */
+
+struct smmio_ioremap_args {
+	u64 phys;
+	unsigned long size;
+	unsigned long virt;
+};
+
+/* mmiotrace_ioremap(resource_size_t offset, unsigned long size, addr) */
+static int smmio_ioremap_entry(struct kretprobe_instance *ri,
+			       struct pt_regs *regs)
+{
+	struct smmio_ioremap_args *a = (void *)ri->data;
+
+	a->phys = regs->di;
+	a->size = regs->si;
+	a->virt = regs->dx;
+	return 0;
+}
+
+static int smmio_ioremap_return(struct kretprobe_instance *ri,
+				struct pt_regs *regs)
+{
+	struct smmio_ioremap_args *a = (void *)ri->data;
+	unsigned long flags;
+
+	spin_lock_irqsave(&smmio_lock, flags);
+	smmio_mapping_add(a->phys, a->size, a->virt, false);
+	spin_unlock_irqrestore(&smmio_lock, flags);
+	return 0;
+}
+
+static struct kretprobe smmio_ioremap_hook = {
+	.kp.symbol_name = "mmiotrace_ioremap",
+	.entry_handler = smmio_ioremap_entry,
+	.handler = smmio_ioremap_return,
+	.data_size = sizeof(struct smmio_ioremap_args),
+	.maxactive = 64,
+};
+
+/* mmiotrace_iounmap(volatile void __iomem *addr): before the unmap. */
+static int smmio_iounmap_entry(struct kprobe *p, struct pt_regs *regs)
+{
+	struct smmio_mapping *m;
+	unsigned long flags;
+
+	spin_lock_irqsave(&smmio_lock, flags);
+	m = smmio_find_mapping(regs->di & PAGE_MASK);
+	if (m)
+		smmio_mapping_remove(m);
+	spin_unlock_irqrestore(&smmio_lock, flags);
+	return 0;
+}
+
+static struct kprobe smmio_iounmap_hook = {
+	.symbol_name = "mmiotrace_iounmap",
+	.pre_handler = smmio_iounmap_entry,
+};
+
+/* --- mappings that existed before we were loaded --- */
+
+/*
+ * One /proc/vmallocinfo line:
+ *   0xffffc90000600000-0xffffc90000701000 1052672 pci_iomap_range+0x55/0x70
+ *   phys=0x00000000fea00000 ioremap
+ * The size includes the guard page.
+ */
+static void smmio_parse_vmallocinfo_line(const char *line)
+{
+	unsigned long start, end, flags;
+	unsigned long long phys;
+	const char *p;
+
+	if (!strstr(line, " ioremap"))
+		return;
+	if (sscanf(line, "0x%lx-0x%lx", &start, &end) != 2 || !start ||
+	    end <= start + PAGE_SIZE)
+		return;
+	p = strstr(line, "phys=");
+	if (!p || sscanf(p, "phys=0x%llx", &phys) != 1)
+		return;
+	spin_lock_irqsave(&smmio_lock, flags);
+	smmio_mapping_add(phys, end - start - PAGE_SIZE, start, true);
+	spin_unlock_irqrestore(&smmio_lock, flags);
+}
+
+#define SMMIO_SCAN_BUF	8192
+
+/* Process context: reads /proc/vmallocinfo once. */
+static void smmio_scan_existing(void)
+{
+	struct file *f;
+	char *buf, *line, *nl;
+	size_t have = 0;
+	loff_t pos = 0;
+	ssize_t n;
+
+	f = filp_open("/proc/vmallocinfo", O_RDONLY, 0);
+	if (IS_ERR(f)) {
+		pr_warn(SMMIO_NAME ": cannot read /proc/vmallocinfo (%ld): mappings made before load are not traced\n",
+			PTR_ERR(f));
+		return;
+	}
+	buf = kmalloc(SMMIO_SCAN_BUF + 1, GFP_KERNEL);
+	if (!buf)
+		goto out;
+	while ((n = kernel_read(f, buf + have, SMMIO_SCAN_BUF - have,
+				&pos)) > 0) {
+		have += n;
+		buf[have] = '\0';
+		line = buf;
+		while ((nl = strchr(line, '\n'))) {
+			*nl = '\0';
+			smmio_parse_vmallocinfo_line(line);
+			line = nl + 1;
+		}
+		have = buf + have - line;
+		memmove(buf, line, have);
+		if (have == SMMIO_SCAN_BUF)
+			have = 0;	/* an absurd line: drop it */
+	}
+	kfree(buf);
+out:
+	filp_close(f, NULL);
+}
+
+/* Process context. */
+int smmio_mappings_init(void)
+{
+	int ret;
+
+	ret = register_kretprobe(&smmio_ioremap_hook);
+	if (ret) {
+		pr_err(SMMIO_NAME ": cannot hook mmiotrace_ioremap: %d\n", ret);
+		return ret;
+	}
+	ret = register_kprobe(&smmio_iounmap_hook);
+	if (ret) {
+		pr_err(SMMIO_NAME ": cannot hook mmiotrace_iounmap: %d\n", ret);
+		unregister_kretprobe(&smmio_ioremap_hook);
+		return ret;
+	}
+	smmio_scan_existing();
+	return 0;
+}
+
+/* Process context; no session is left, so no span is armed. */
+void smmio_mappings_exit(void)
+{
+	struct smmio_mapping *m, *tmp;
+	unsigned long flags;
+
+	unregister_kprobe(&smmio_iounmap_hook);
+	unregister_kretprobe(&smmio_ioremap_hook);
+	if (smmio_ioremap_hook.nmissed)
+		pr_warn(SMMIO_NAME ": %d ioremap calls were missed\n",
+			smmio_ioremap_hook.nmissed);
+
+	spin_lock_irqsave(&smmio_lock, flags);
+	list_for_each_entry_safe(m, tmp, &smmio_mappings, list) {
+		struct smmio_span *s, *stmp;
+
+		list_for_each_entry_safe(s, stmp, &m->spans, node) {
+			pr_err(SMMIO_NAME ": span left armed at unload: disarming\n");
+			smmio_span_disarm(s);
+		}
+		list_del_rcu(&m->list);
+		call_rcu(&m->rcu, smmio_mapping_free_rcu);
+	}
+	spin_unlock_irqrestore(&smmio_lock, flags);
+}
+
+int smmio_mapping_count_missed(void)
+{
+	return smmio_ioremap_hook.nmissed;
+}

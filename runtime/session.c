@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * session.c - the session API the generated stap modules call, and the
+ * dispatch table the fault path reads.
+ *
+ * Every entry point may be called in atomic context (stap begin/end
+ * probes): allocations are GFP_ATOMIC and the only lock is smmio_lock.
+ * A bad request fails with -errno and one kernel log line saying why.
+ *
+ * Each start or close rebuilds the dispatch table (every range of every
+ * started session), publishes it with RCU and re-arms the mappings to
+ * match; the fault path never sees a half-built table.
+ */
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/ioport.h>
+#include <linux/mm.h>
+#include "internal.h"
+
+DEFINE_SPINLOCK(smmio_lock);
+struct smmio_dispatch __rcu *smmio_dispatch;
+atomic_t smmio_nr_sessions = ATOMIC_INIT(0);
+
+/* Open sessions, by slot; under smmio_lock. */
+static struct smmio_session *smmio_sessions[STAP_MMIO_MAX_SESSIONS];
+static int smmio_next_session_id;
+
+#define SMMIO_ISA_START	0xa0000ULL
+#define SMMIO_ISA_END	0x100000ULL
+
+static struct smmio_session *smmio_session_find(int id)
+{
+	int i;
+
+	for (i = 0; i < STAP_MMIO_MAX_SESSIONS; i++)
+		if (smmio_sessions[i] && smmio_sessions[i]->id == id)
+			return smmio_sessions[i];
+	return NULL;
+}
+
+static int smmio_session_slot(const struct smmio_session *s)
+{
+	int i;
+
+	for (i = 0; i < STAP_MMIO_MAX_SESSIONS; i++)
+		if (smmio_sessions[i] == s)
+			return i;
+	return -1;
+}
+
+/* Build the table of every started session's ranges; NULL when none. */
+static struct smmio_dispatch *smmio_build_dispatch(int *err)
+{
+	struct smmio_dispatch *d;
+	unsigned int n = 0, i, k;
+
+	*err = 0;
+	for (i = 0; i < STAP_MMIO_MAX_SESSIONS; i++)
+		if (smmio_sessions[i] && smmio_sessions[i]->started)
+			n += smmio_sessions[i]->nranges;
+	if (!n)
+		return NULL;
+	d = kzalloc(struct_size(d, range, n), GFP_ATOMIC);
+	if (!d) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	for (i = 0; i < STAP_MMIO_MAX_SESSIONS; i++) {
+		struct smmio_session *s = smmio_sessions[i];
+
+		if (!s || !s->started)
+			continue;
+		d->session[i] = s;
+		for (k = 0; k < s->nranges; k++) {
+			struct smmio_drange *r = &d->range[d->nranges++];
+
+			r->start = s->ranges[k].start;
+			r->end = s->ranges[k].end;
+			r->flags = s->ranges[k].flags;
+			r->probe = s->ranges[k].probe;
+			r->slot = i;
+		}
+	}
+	return d;
+}
+
+/* Publish a new dispatch table and arm exactly what it wants. */
+static int smmio_republish(int *conflicts)
+{
+	struct smmio_dispatch *old, *d;
+	int err;
+
+	d = smmio_build_dispatch(&err);
+	if (err)
+		return err;
+	old = rcu_dereference_protected(smmio_dispatch,
+					lockdep_is_held(&smmio_lock));
+	rcu_assign_pointer(smmio_dispatch, d);
+	if (old)
+		kfree_rcu(old, rcu);
+	return smmio_rearm_all(d, conflicts);
+}
+
+static int smmio_open(struct module *owner, const char *name)
+{
+	struct smmio_session *s;
+	unsigned long flags;
+	int i, id = -EBUSY;
+
+	if (!try_module_get(THIS_MODULE))
+		return -ENODEV;
+	s = kzalloc(sizeof(*s), GFP_ATOMIC);
+	if (!s) {
+		module_put(THIS_MODULE);
+		return -ENOMEM;
+	}
+	s->owner = owner;
+	strscpy(s->name, name ? name : "?", sizeof(s->name));
+
+	spin_lock_irqsave(&smmio_lock, flags);
+	for (i = 0; i < STAP_MMIO_MAX_SESSIONS; i++) {
+		if (!smmio_sessions[i]) {
+			s->id = id = ++smmio_next_session_id;
+			smmio_sessions[i] = s;
+			atomic_inc(&smmio_nr_sessions);
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&smmio_lock, flags);
+
+	if (id < 0) {
+		pr_warn(SMMIO_NAME ": %s: cannot open a session: %d sessions are open already\n",
+			s->name, STAP_MMIO_MAX_SESSIONS);
+		kfree(s);
+		module_put(THIS_MODULE);
+	}
+	return id;
+}
+
+/* Why a range cannot be traced at all, or NULL. */
+static const char *smmio_range_problem(unsigned int probe, u64 phys, u64 len,
+				       unsigned int flags)
+{
+	if (probe >= STAP_MMIO_MAX_PROBES)
+		return "too many probes (the limit is 256)";
+	if (!len)
+		return "length is 0";
+	if (phys + len < phys)
+		return "range wraps past the end of the physical address space";
+	if (!flags || (flags & ~(STAP_MMIO_RANGE_ACCESS | STAP_MMIO_RANGE_MAP)))
+		return "bad range flags";
+	if (phys < SMMIO_ISA_END && phys + len > SMMIO_ISA_START)
+		return "range overlaps the legacy ISA hole 0xa0000-0x100000, which ioremap() does not map";
+	if (region_intersects(phys, len, IORESOURCE_SYSTEM_RAM,
+			      IORES_DESC_NONE) != REGION_DISJOINT)
+		return "range overlaps system RAM";
+	return NULL;
+}
+
+static int smmio_add_range(int id, unsigned int probe, u64 phys, u64 len,
+			   unsigned int rflags)
+{
+	const char *why = smmio_range_problem(probe, phys, len, rflags);
+	struct smmio_session *s;
+	struct smmio_range *r;
+	unsigned long flags;
+	int ret = 0;
+
+	if (why) {
+		pr_warn(SMMIO_NAME ": session %d probe %u: range 0x%llx+0x%llx refused: %s\n",
+			id, probe, phys, len, why);
+		return -EINVAL;
+	}
+
+	spin_lock_irqsave(&smmio_lock, flags);
+	s = smmio_session_find(id);
+	if (!s || s->started) {
+		ret = s ? -EBUSY : -ENOENT;
+		goto out;
+	}
+	if (s->nranges == s->cap) {
+		unsigned int cap = s->cap ? s->cap * 2 : 8;
+
+		r = krealloc_array(s->ranges, cap, sizeof(*r), GFP_ATOMIC);
+		if (!r) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		s->ranges = r;
+		s->cap = cap;
+	}
+	r = &s->ranges[s->nranges++];
+	r->start = phys;
+	r->end = phys + len;
+	r->flags = rflags;
+	r->probe = probe;
+out:
+	spin_unlock_irqrestore(&smmio_lock, flags);
+	if (ret)
+		pr_warn(SMMIO_NAME ": session %d: add_range: %s\n", id,
+			ret == -ENOENT ? "no such session" :
+			ret == -EBUSY ? "session already started" :
+			"out of memory");
+	return ret;
+}
+
+static void smmio_close_locked(struct smmio_session *s)
+{
+	int slot = smmio_session_slot(s);
+	int conflicts;
+
+	if (slot < 0)
+		return;
+	smmio_sessions[slot] = NULL;
+	atomic_dec(&smmio_nr_sessions);
+	if (s->started && smmio_republish(&conflicts))
+		pr_err(SMMIO_NAME ": session %d: out of memory while closing; its pages stay armed until the next session change\n",
+		       s->id);
+}
+
+static void smmio_session_free_rcu(struct rcu_head *head)
+{
+	struct smmio_session *s = container_of(head, struct smmio_session, rcu);
+
+	kfree(s->ranges);
+	kfree(s);
+}
+
+static bool smmio_session_wants_maps(const struct smmio_session *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->nranges; i++)
+		if (s->ranges[i].flags & STAP_MMIO_RANGE_MAP)
+			return true;
+	return false;
+}
+
+static int smmio_start(int id)
+{
+	struct smmio_session *s;
+	unsigned long flags;
+	int ret, conflicts = 0;
+
+	spin_lock_irqsave(&smmio_lock, flags);
+	s = smmio_session_find(id);
+	if (!s || s->started) {
+		ret = s ? -EBUSY : -ENOENT;
+		goto out;
+	}
+	s->started = true;
+	ret = smmio_republish(&conflicts);
+	if (!ret && conflicts) {
+		ret = -EBUSY;
+		pr_warn(SMMIO_NAME ": session %d (%s): %d mapping(s) of its ranges are armed by another kmmio user (the mmiotrace tracer?): refusing to start\n",
+			id, s->name, conflicts);
+	}
+	if (ret) {
+		s->started = false;
+		smmio_republish(&conflicts);
+		goto out;
+	}
+	if (smmio_session_wants_maps(s))
+		smmio_queue_present_maps(id);
+out:
+	spin_unlock_irqrestore(&smmio_lock, flags);
+	return ret;
+}
+
+static void smmio_close(int id)
+{
+	struct smmio_session *s;
+	unsigned long flags;
+
+	spin_lock_irqsave(&smmio_lock, flags);
+	s = smmio_session_find(id);
+	if (s)
+		smmio_close_locked(s);
+	spin_unlock_irqrestore(&smmio_lock, flags);
+	if (!s)
+		return;
+	call_rcu(&s->rcu, smmio_session_free_rcu);
+	module_put(THIS_MODULE);
+}
+
+static void smmio_count_armed(struct smmio_mapping *m, void *arg)
+{
+	struct smmio_span *sp;
+	u64 *pages = arg;
+
+	list_for_each_entry(sp, &m->spans, node)
+		*pages += sp->pages;
+}
+
+static int smmio_get_stats(int id, struct stap_mmio_stats *st)
+{
+	struct smmio_session *s;
+	unsigned long flags;
+	u64 pages = 0;
+	int ret = 0;
+
+	spin_lock_irqsave(&smmio_lock, flags);
+	s = smmio_session_find(id);
+	if (s) {
+		st->events = atomic64_read(&s->events);
+		st->unknown = atomic64_read(&s->unknown);
+		st->value_unknown = atomic64_read(&s->value_unknown);
+		st->maybe_missed = atomic64_read(&s->maybe_missed);
+		st->mappings = atomic64_read(&s->mappings);
+		st->refused = atomic64_read(&s->refused);
+		smmio_for_each_mapping(smmio_count_armed, &pages);
+		st->armed_pages = pages;
+	} else {
+		ret = -ENOENT;
+	}
+	spin_unlock_irqrestore(&smmio_lock, flags);
+	return ret;
+}
+
+const struct stap_mmio_ops stap_mmio_ops = {
+	.version = STAP_MMIO_API_VERSION,
+	.open = smmio_open,
+	.add_range = smmio_add_range,
+	.start = smmio_start,
+	.close = smmio_close,
+	.get_stats = smmio_get_stats,
+};
+EXPORT_SYMBOL_GPL(stap_mmio_ops);
+
+/*
+ * A stap module that goes away with its session open (staprun killed,
+ * then the module removed) gets its sessions closed here.  Process context.
+ */
+static int smmio_module_going(struct notifier_block *nb, unsigned long action,
+			      void *data)
+{
+	struct module *mod = data;
+	int i, ids[STAP_MMIO_MAX_SESSIONS], n = 0;
+	unsigned long flags;
+
+	if (action != MODULE_STATE_GOING)
+		return NOTIFY_DONE;
+	spin_lock_irqsave(&smmio_lock, flags);
+	for (i = 0; i < STAP_MMIO_MAX_SESSIONS; i++)
+		if (smmio_sessions[i] && smmio_sessions[i]->owner == mod)
+			ids[n++] = smmio_sessions[i]->id;
+	spin_unlock_irqrestore(&smmio_lock, flags);
+	for (i = 0; i < n; i++) {
+		pr_info(SMMIO_NAME ": closing session %d left open by module %s\n",
+			ids[i], mod->name);
+		smmio_close(ids[i]);
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block smmio_module_nb = {
+	.notifier_call = smmio_module_going,
+};
+
+int smmio_session_init(void)
+{
+	return register_module_notifier(&smmio_module_nb);
+}
+
+void smmio_session_exit(void)
+{
+	unregister_module_notifier(&smmio_module_nb);
+}

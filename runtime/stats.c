@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * stats.c - counters, and the debugfs files that show them:
+ *   /sys/kernel/debug/stap_mmio/stats     totals, one "name: value" a line
+ *   /sys/kernel/debug/stap_mmio/mappings  every mapping followed, its spans
+ *
+ * Counters are per CPU and only ever incremented on the fault path; the
+ * debugfs readers sum them (a racy but monotonic snapshot).
+ */
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+#include "internal.h"
+
+DEFINE_PER_CPU(u64, smmio_counters[SMMIO_NR_COUNTERS]);
+
+static const char *const smmio_counter_names[SMMIO_NR_COUNTERS] = {
+	[SMMIO_FAULTS] = "faults",
+	[SMMIO_EVENTS] = "events",
+	[SMMIO_UNKNOWN] = "unknown_instructions",
+	[SMMIO_VALUE_UNKNOWN] = "values_unknown",
+	[SMMIO_FILTERED] = "filtered",
+	[SMMIO_MAYBE_MISSED] = "maybe_missed",
+	[SMMIO_DECODE_HITS] = "decode_cache_hits",
+	[SMMIO_MAP_EVENTS] = "map_events",
+};
+
+static struct dentry *smmio_debugfs_dir;
+
+u64 smmio_counter_sum(enum smmio_counter c)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu(smmio_counters[c], cpu);
+	return sum;
+}
+
+static int smmio_stats_show(struct seq_file *m, void *v)
+{
+	int i;
+
+	seq_printf(m, "sessions: %d\n", atomic_read(&smmio_nr_sessions));
+	seq_printf(m, "mappings: %d\n", atomic_read(&smmio_nr_mappings));
+	seq_printf(m, "armed_pages: %d\n", atomic_read(&smmio_armed_pages));
+	for (i = 0; i < SMMIO_NR_COUNTERS; i++)
+		seq_printf(m, "%s: %llu\n", smmio_counter_names[i],
+			   smmio_counter_sum(i));
+	seq_printf(m, "ioremap_missed: %d\n", smmio_mapping_count_missed());
+	seq_printf(m, "kmmio_count: %u\n", smmio_kmmio_count());
+	seq_printf(m, "mmiotrace_tracer: %s\n",
+		   smmio_tracer_enabled() ? "on" : "off");
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(smmio_stats);
+
+
+static void smmio_show_mapping(struct smmio_mapping *map, void *arg)
+{
+	struct seq_file *m = arg;
+	struct smmio_span *s;
+
+	seq_printf(m, "%d phys=0x%llx size=0x%lx%s%s", map->id, map->phys,
+		   map->size, map->existed ? " existed" : "",
+		   map->refused ? " refused" : "");
+	list_for_each_entry(s, &map->spans, node)
+		seq_printf(m, " span=0x%llx+0x%lx/%u", s->phys, s->probe.len,
+			   s->pages);
+	seq_putc(m, '\n');
+}
+
+static int smmio_mappings_show(struct seq_file *m, void *v)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&smmio_lock, flags);
+	smmio_for_each_mapping(smmio_show_mapping, m);
+	spin_unlock_irqrestore(&smmio_lock, flags);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(smmio_mappings);
+
+int smmio_stats_init(void)
+{
+	smmio_debugfs_dir = debugfs_create_dir(SMMIO_NAME, NULL);
+	debugfs_create_file("stats", 0444, smmio_debugfs_dir, NULL,
+			    &smmio_stats_fops);
+	debugfs_create_file("mappings", 0400, smmio_debugfs_dir, NULL,
+			    &smmio_mappings_fops);
+	return 0;
+}
+
+void smmio_stats_exit(void)
+{
+	debugfs_remove_recursive(smmio_debugfs_dir);
+}

@@ -1,0 +1,42 @@
+#!/bin/sh
+# The lab guest's runner, started by /lab-init with the host's share on /lab.
+# /lab/.lab holds what the host staged: cmd.N (the commands), puts (lines
+# "N GUESTPATH", the file being put/N) and bin/ (lab-trace, lab-mark).
+# Results go to /lab: cmd.N.out (stdout+stderr), cmd.N.rc, dmesg.
+STAGE=/lab/.lab
+PATH=$STAGE/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+HOME=/root
+export PATH HOME
+
+mount_once() { mountpoint -q "$3" || mount -t "$1" "$2" "$3"; }
+
+mount_once debugfs debugfs /sys/kernel/debug
+mount_once tracefs tracefs /sys/kernel/tracing
+mount_once tmpfs tmpfs /tmp
+mount_once tmpfs tmpfs /run
+mkdir -p /dev/pts /dev/shm
+mount_once devpts devpts /dev/pts
+
+# The second serial port talks to the host's controller (lab-trace, lab-mark).
+stty -F /dev/ttyS1 raw -echo 2>/dev/null
+
+if [ -f "$STAGE/puts" ]; then
+	while read -r n path; do
+		mkdir -p "$(dirname "$path")"
+		cp "$STAGE/put/$n" "$path" || echo "lab: cannot put $path" >&2
+	done <"$STAGE/puts"
+fi
+
+lab-ctl BEGIN
+
+n=0
+while [ -f "$STAGE/cmd.$n" ]; do
+	(cd /lab && exec sh "$STAGE/cmd.$n") >"/lab/cmd.$n.out" 2>&1 </dev/null
+	echo $? >"/lab/cmd.$n.rc"
+	n=$((n + 1))
+done
+
+lab-ctl END
+dmesg >/lab/dmesg 2>&1
+: >"$STAGE/finished"
+sync

@@ -1,0 +1,285 @@
+// lexer.cxx - see lexer.h.  Written from SystemTap's documented language
+// (stap(1), the "LANGUAGE" section) and its observed behaviour.
+#include "lexer.h"
+
+#include <cctype>
+#include <cstdio>
+#include <unordered_set>
+
+namespace stapmmio {
+
+namespace {
+
+const std::unordered_set<std::string> &keywords()
+{
+	static const std::unordered_set<std::string> k = {
+		"probe", "global", "private", "function", "if", "else",
+		"for", "foreach", "in", "limit", "return", "delete",
+		"while", "break", "continue", "next", "string", "long",
+		"try", "catch",
+	};
+	return k;
+}
+
+// Two- and three-character operators, longest first.
+const char *const three_char_ops[] = { "<<<", ">>>", "<<=", ">>=" };
+const char *const two_char_ops[] = {
+	"==", "!=", "<=", ">=", "=~", "!~", "+=", "-=", "*=", "/=", "%=",
+	"&=", "^=", "|=", ".=", "&&", "||", "++", "--", "->", "<<", ">>",
+	"%(", "%?", "%:", "%)",
+};
+
+} // namespace
+
+bool Lexer::is_keyword(const std::string &s)
+{
+	return keywords().count(s) != 0;
+}
+
+Lexer::Lexer(const SourceFile &file, const std::vector<std::string> &args,
+	     int &next_group)
+	: file_(file), args_(args), next_group_(next_group), buf_(file.text)
+{
+	origin_.reserve(buf_.size());
+	for (size_t i = 0; i < buf_.size(); i++)
+		origin_.push_back({ i, i + 1, -1 });
+}
+
+int Lexer::peek(size_t n) const
+{
+	if (pos_ + n >= buf_.size())
+		return -1;
+	return (unsigned char)buf_[pos_ + n];
+}
+
+int Lexer::get()
+{
+	int c = peek();
+	if (c < 0)
+		return c;
+	++pos_;
+	if (suspend_count_) {
+		if (--suspend_count_ == 0) {
+			line_ = suspend_line_;
+			col_ = suspend_col_;
+		}
+	} else if (c == '\n') {
+		line_++;
+		col_ = 1;
+	} else {
+		col_++;
+	}
+	return c;
+}
+
+// Insert @chars at the read position; they read as if at @at's place.
+void Lexer::put(const std::string &chars, const Token &at, size_t b, size_t e)
+{
+	int group = next_group_++;
+	buf_.insert(pos_, chars);
+	origin_.insert(origin_.begin() + pos_, chars.size(), Origin{ b, e, group });
+	suspend_count_ += chars.size();
+	suspend_line_ = line_;
+	suspend_col_ = col_;
+	line_ = at.line;
+	col_ = at.col;
+}
+
+std::shared_ptr<Token> Lexer::scan()
+{
+	auto n = std::make_shared<Token>();
+	n->file = &file_;
+	ate_whitespace_ = false;
+	std::string text;
+
+	auto finish = [&](TokType type) {
+		n->type = type;
+		if (n->type != TokType::junk || n->content.empty())
+			n->content = text;
+		size_t last = pos_ > first_ ? pos_ - 1 : first_;
+		if (first_ < origin_.size()) {
+			n->begin = origin_[first_].begin;
+			n->end = origin_[last < origin_.size() ? last : origin_.size() - 1].end;
+			for (size_t i = first_; i <= last && i < origin_.size(); i++)
+				if (origin_[i].group >= 0) {
+					n->group = origin_[i].group;
+					break;
+				}
+			// a token mixing pasted and own characters spans both
+			for (size_t i = first_; i <= last && i < origin_.size(); i++) {
+				if (origin_[i].begin < n->begin)
+					n->begin = origin_[i].begin;
+				if (origin_[i].end > n->end)
+					n->end = origin_[i].end;
+			}
+		}
+		n->ate_whitespace = ate_whitespace_;
+		return n;
+	};
+	auto junk = [&](JunkKind k) {
+		n->junk = k;
+		return finish(TokType::junk);
+	};
+
+skip:
+	bool suspended = suspend_count_ > 0;
+	n->line = line_;
+	n->col = col_;
+	first_ = pos_;
+	int c = get();
+	if (c < 0)
+		return nullptr;
+	if (isspace(c)) {
+		ate_whitespace_ = true;
+		goto skip;
+	}
+	int c2 = peek();
+
+	if ((c == '$' || c == '@') && c2 == '#') {
+		size_t b = origin_[first_].begin;
+		get();
+		size_t e = origin_[pos_ - 1].end;
+		if (suspended) {
+			text = std::string(1, (char)c) + "#";
+			return junk(JunkKind::nested_arg);
+		}
+		std::string count = std::to_string(args_.size());
+		put(c == '$' ? count : quote_as_string_literal(count), *n, b, e);
+		goto skip;
+	}
+	if ((c == '$' || c == '@') && isdigit(c2)) {
+		size_t b = origin_[first_].begin;
+		unsigned idx = 0;
+		text.push_back((char)c);
+		do {
+			get();
+			text.push_back((char)c2);
+			idx = idx * 10 + (c2 - '0');
+			c2 = peek();
+		} while (c2 > 0 && isdigit(c2) && idx <= args_.size());
+		size_t e = origin_[pos_ - 1].end;
+		if (suspended)
+			return junk(JunkKind::nested_arg);
+		if (idx == 0 || idx - 1 >= args_.size())
+			return junk(JunkKind::invalid_arg);
+		const std::string &arg = args_[idx - 1];
+		text.clear();
+		put(c == '$' ? arg : quote_as_string_literal(arg), *n, b, e);
+		goto skip;
+	}
+	if (isalpha(c) || c == '$' || c == '@' || c == '_') {
+		text = (char)c;
+		while (isalnum(c2) || c2 == '_' || c2 == '$') {
+			get();
+			text.push_back((char)c2);
+			c2 = peek();
+		}
+		if (text[0] == '@')
+			return finish(TokType::op);
+		if (is_keyword(text))
+			return finish(TokType::keyword);
+		return finish(TokType::identifier);
+	}
+	if (isdigit(c)) {
+		text = (char)c;
+		while (isalnum(c2)) {
+			get();
+			text.push_back((char)c2);
+			c2 = peek();
+		}
+		return finish(TokType::number);
+	}
+	if (c == '"') {
+		for (;;) {
+			c = get();
+			if (c < 0 || c == '\n') {
+				n->content = "\"" + text;
+				return junk(JunkKind::unclosed_quote);
+			}
+			if (c == '"')
+				break;
+			if (c == '\\') {
+				c = get();
+				switch (c) {
+				case 'x': case 'a': case 'b': case 't': case 'n':
+				case 'v': case 'f': case 'r': case '\\':
+				case '0': case '1': case '2': case '3':
+				case '4': case '5': case '6': case '7':
+					text.push_back('\\');
+					text.push_back((char)c);
+					break;
+				default:
+					if (c >= 0)
+						text.push_back((char)c);
+					break;
+				}
+			} else {
+				text.push_back((char)c);
+			}
+		}
+		return finish(TokType::string);
+	}
+	if (ispunct(c)) {
+		int c3 = peek(1);
+		if (c == '#' || (c == '/' && c2 == '/')) {
+			unsigned this_line = line_;
+			do {
+				c = get();
+			} while (c >= 0 && line_ == this_line);
+			ate_whitespace_ = true;
+			goto skip;
+		}
+		if (c == '/' && c2 == '*') {
+			get();
+			c = get();
+			c2 = get();
+			while (c2 >= 0) {
+				if (c == '*' && c2 == '/')
+					break;
+				c = c2;
+				c2 = get();
+			}
+			ate_whitespace_ = true;
+			goto skip;
+		}
+		if (c == '%' && c2 == '{') {
+			get();
+			c = get();
+			c2 = get();
+			while (c2 >= 0) {
+				if (c == '%' && c2 == '}')
+					return finish(TokType::embedded);
+				text.push_back((char)c);
+				c = c2;
+				c2 = get();
+			}
+			n->content = "%{" + text;
+			return junk(JunkKind::unclosed_embedded);
+		}
+		text = (char)c;
+		bool done = false;
+		for (const char *op : three_char_ops)
+			if (c == op[0] && c2 == op[1] && c3 == op[2]) {
+				text.push_back((char)c2);
+				text.push_back((char)c3);
+				get();
+				get();
+				done = true;
+				break;
+			}
+		if (!done)
+			for (const char *op : two_char_ops)
+				if (c == op[0] && c2 == op[1]) {
+					text.push_back((char)c2);
+					get();
+					break;
+				}
+		return finish(TokType::op);
+	}
+	char hex[16];
+	snprintf(hex, sizeof hex, "\\x%02x", c);
+	n->content = hex;
+	return junk(JunkKind::unknown);
+}
+
+} // namespace stapmmio

@@ -64,6 +64,18 @@ enum mmio_string_op {
 #define MMIO_INSN_MASKED	0x20	/* EVEX masked: partial access */
 #define MMIO_INSN_NONTEMPORAL	0x40	/* MOVNTI/MOVNTDQ/MOVNTDQA... */
 
+/* More flags (mmio_insn.xflags). */
+#define MMIO_XF_REPNE		0x01	/* the REP prefix is F2 (REPNE) */
+#define MMIO_XF_BSWAP		0x02	/* MOVBE: memory value is the byte-
+					 * swapped register value */
+#define MMIO_XF_ADDR32		0x04	/* 67 prefix: 32-bit addressing */
+#define MMIO_XF_BITBASE		0x08	/* BT/BTS/BTR/BTC with a register bit
+					 * offset: the byte accessed may lie
+					 * outside the addressed operand */
+#define MMIO_XF_FSGS		0x10	/* FS or GS segment override */
+#define MMIO_XF_VECLANE		0x20	/* the VEC value is one lane of the
+					 * register, at vec_offset */
+
 struct mmio_insn {
 	u8 length;		/* instruction length in bytes */
 	u8 access;		/* MMIO_ACC_* (0: touches no memory) */
@@ -80,7 +92,30 @@ struct mmio_insn {
 	u8 opcode;		/* primary opcode byte */
 	u8 modrm_mem;		/* 1 if an explicit ModRM memory operand */
 	u64 imm;		/* MMIO_OPND_IMM: value, truncated to width */
+	/* Added after the first interface (additive): */
+	u8 xflags;		/* MMIO_XF_* */
+	u8 vec_offset;		/* MMIO_OPND_VEC: byte offset of the value
+				 * inside the register (movhps, pextrd...) */
+	u8 opmask;		/* EVEX: opmask register k1..k7, 0 none */
+	u8 mnem;		/* internal mnemonic index, see
+				 * mmio_decode_mnemonic() */
+	u8 modrm_reg;		/* ModRM reg field (/digit), 0..7 */
 };
+
+/*
+ * Conventions:
+ * - width is the size of one memory access (one element for string ops).
+ * - src (value written): GPR/GPR8H/VEC = the low @width bytes of that
+ *   register (byte 1 for GPR8H; from vec_offset for VEC); IMM = imm;
+ *   MEM_SI = the bytes MOVS read at [rsi]; PORT = INS from an I/O port.
+ * - dst (value read): GPR = the register written, dst_width bytes of it;
+ *   dst_ext ZERO = zero-extended (a 4-byte GPR write always clears bits
+ *   63:32, as x86-64 does; a VEC write clears the rest of the register),
+ *   SIGN = sign-extended from @width to dst_width, NONE = the other bytes
+ *   of the register keep their value.
+ * - COMPUTED: the value read feeds a computation (ALU, compare, RMW) or
+ *   the value written is computed from it: no register holds it.
+ */
 
 /*
  * Decode the instruction at @code (@avail bytes readable).  Returns 0 and

@@ -172,8 +172,11 @@ void MmioLowering::analyse()
 		for (auto &pp : p.points) {
 			bool suffix;
 			Alias *a = find_alias(pp, suffix);
-			if (is_kernel_mmio(pp) || (a && a->state == 1))
+			if (is_kernel_mmio(pp) || (a && a->state == 1)) {
+				if (!uses_mmio_)
+					first_tok_ = pp.comps[0].tok;
 				uses_mmio_ = true;
+			}
 		}
 	analysed_ = true;
 }
@@ -519,7 +522,12 @@ std::string MmioLowering::render(const Unit &u) const
 				nl += text[k] == '\n';
 			for (char c : s)
 				nl_new += c == '\n';
-			out.append(text, copied, b - copied);
+			// a deleted token takes the blanks before it along
+			bool blanks = s.empty() && b > copied;
+			for (size_t k = copied; blanks && k < b; k++)
+				blanks = text[k] == ' ' || text[k] == '\t';
+			if (!blanks)
+				out.append(text, copied, b - copied);
 			out += s;
 			if (nl > nl_new)
 				out.append(nl - nl_new, '\n');

@@ -42,6 +42,8 @@ public:
 
 	// Does the user's script (or a tapset alias it uses) need the pass?
 	bool uses_mmio() const { return uses_mmio_; }
+	// the first kernel.mmio point (or mmio alias use) of the user's script
+	TokenPtr first_mmio_token() const { return first_tok_; }
 
 	// Run the pass.  False when there are diagnostics.
 	bool lower();
@@ -84,6 +86,7 @@ private:
 	std::map<std::string, std::string> tapset_out_;
 	unsigned next_k_ = 0;
 	bool uses_mmio_ = false;
+	TokenPtr first_tok_;
 	bool analysed_ = false;
 	void analyse();
 };

@@ -1,0 +1,658 @@
+// stap-mmio front end: installed as `stap`.  A script with no kernel.mmio
+// probe point goes to the real stap untouched (same arguments, same script
+// bytes).  Otherwise the kernel.mmio pass lowers it and the real stap runs
+// the lowered script with the project's tapset.  See translator/README.md.
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <climits>
+#include <dirent.h>
+#include <map>
+#include <fcntl.h>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+#include "command_line.h"
+#include "context_vars.h"
+#include "kernel_target.h"
+#include "mmio_probes.h"
+
+#ifndef REAL_STAP
+#define REAL_STAP "/usr/bin/stap"
+#endif
+#ifndef STAP_MMIO_TAPSETDIR
+#define STAP_MMIO_TAPSETDIR "/usr/local/share/systemtap/tapset"
+#endif
+
+using namespace stapmmio;
+
+// configure finds the real stap by skipping files that contain this text
+extern "C" const char stap_mmio_ident[] __attribute__((used)) =
+	"stap-mmio front end: lowers kernel.mmio probes, then runs the real stap";
+
+namespace {
+
+const char *real_stap()
+{
+	const char *e = getenv("STAP_MMIO_REAL_STAP");
+	return e && *e ? e : REAL_STAP;
+}
+
+[[noreturn]] void fail(const std::string &line)
+{
+	std::cerr << line << std::endl;
+	exit(1);
+}
+
+[[noreturn]] void exec_real(const std::vector<std::string> &args)
+{
+	char self[PATH_MAX], real[PATH_MAX];
+	if (realpath("/proc/self/exe", self) && realpath(real_stap(), real) &&
+	    strcmp(self, real) == 0)
+		fail(std::string("ERROR: stap-mmio: the real stap ") + real_stap() +
+		     " is this front end (configure --with-stap=PATH, or set STAP_MMIO_REAL_STAP)");
+	std::vector<char *> v;
+	for (auto &a : args)
+		v.push_back(const_cast<char *>(a.c_str()));
+	v.push_back(nullptr);
+	execv(real_stap(), v.data());
+	fail(std::string("ERROR: cannot run the real stap ") + real_stap() + ": " +
+	     strerror(errno));
+}
+
+// The user's own command, to the real stap.  A script read from stdin is
+// put back on stdin byte for byte.
+[[noreturn]] void pass_through(int argc, char **argv, const std::string *stdin_bytes)
+{
+	if (stdin_bytes) {
+		int fd = memfd_create("stap-mmio-stdin", 0);
+		if (fd < 0)
+			fail(std::string("ERROR: stap-mmio: memfd_create: ") + strerror(errno));
+		size_t off = 0;
+		while (off < stdin_bytes->size()) {
+			ssize_t n = write(fd, stdin_bytes->data() + off, stdin_bytes->size() - off);
+			if (n <= 0)
+				fail(std::string("ERROR: stap-mmio: write: ") + strerror(errno));
+			off += n;
+		}
+		lseek(fd, 0, SEEK_SET);
+		dup2(fd, 0);
+		close(fd);
+	}
+	std::vector<std::string> args{ real_stap() };
+	for (int i = 1; i < argc; i++)
+		args.push_back(argv[i]);
+	exec_real(args);
+}
+
+bool read_file(const std::string &path, std::string &out)
+{
+	std::ifstream f(path, std::ios::binary);
+	if (!f)
+		return false;
+	std::stringstream ss;
+	ss << f.rdbuf();
+	out = ss.str();
+	return true;
+}
+
+bool read_fd(int fd, std::string &out)
+{
+	char buf[65536];
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return false;
+		if (n == 0)
+			return true;
+		out.append(buf, n);
+	}
+}
+
+bool write_file(const std::string &path, const std::string &text)
+{
+	std::ofstream f(path, std::ios::binary);
+	f << text;
+	return bool(f);
+}
+
+bool exists(const std::string &path)
+{
+	struct stat st;
+	return stat(path.c_str(), &st) == 0;
+}
+
+std::string real_path(const std::string &p)
+{
+	char buf[PATH_MAX];
+	return realpath(p.c_str(), buf) ? buf : p;
+}
+
+std::string env_or(const char *name, const std::string &dflt)
+{
+	const char *e = getenv(name);
+	return e && *e ? e : dflt;
+}
+
+// "5.1" from `stap -V`: "Systemtap translator/driver (version 5.1/0.192, ..."
+std::string real_stap_version()
+{
+	static std::string v;
+	static bool done;
+	if (done)
+		return v;
+	done = true;
+	int p[2];
+	if (pipe(p))
+		return v;
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(p[1], 1);
+		dup2(p[1], 2);
+		close(p[0]);
+		execl(real_stap(), real_stap(), "-V", (char *)nullptr);
+		_exit(127);
+	}
+	close(p[1]);
+	std::string out;
+	read_fd(p[0], out);
+	close(p[0]);
+	int st;
+	waitpid(pid, &st, 0);
+	size_t at = out.find("version ");
+	if (at != std::string::npos) {
+		at += 8;
+		size_t end = out.find_first_of("/ ,)", at);
+		v = out.substr(at, end - at);
+	}
+	return v;
+}
+
+int run_and_wait(const std::vector<std::string> &args)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		std::vector<char *> v;
+		for (auto &a : args)
+			v.push_back(const_cast<char *>(a.c_str()));
+		v.push_back(nullptr);
+		execvp(v[0], v.data());
+		_exit(127);
+	}
+	int st = 0;
+	if (pid < 0 || waitpid(pid, &st, 0) < 0)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+// .stp/.stpm files under @dir, as stap finds tapsets (a few levels down)
+void list_tapset_files(const std::string &dir, std::vector<std::string> &out, int depth = 0)
+{
+	DIR *d = opendir(dir.c_str());
+	if (!d)
+		return;
+	while (struct dirent *e = readdir(d)) {
+		std::string n = e->d_name;
+		if (n == "." || n == "..")
+			continue;
+		std::string p = dir + "/" + n;
+		struct stat st;
+		if (stat(p.c_str(), &st))
+			continue;
+		if (S_ISDIR(st.st_mode) && depth < 4)
+			list_tapset_files(p, out, depth + 1);
+		else if (S_ISREG(st.st_mode) &&
+			 ((n.size() > 4 && n.compare(n.size() - 4, 4, ".stp") == 0) ||
+			  (n.size() > 5 && n.compare(n.size() - 5, 5, ".stpm") == 0)))
+			out.push_back(p);
+	}
+	closedir(d);
+}
+
+bool make_dirs(const std::string &path)
+{
+	for (size_t i = 1; i <= path.size(); i++)
+		if (i == path.size() || path[i] == '/') {
+			std::string p = path.substr(0, i);
+			if (mkdir(p.c_str(), 0700) && errno != EEXIST)
+				return false;
+		}
+	return true;
+}
+
+void remove_tree(const std::string &path)
+{
+	if (getenv("STAP_MMIO_KEEP"))
+		return;
+	DIR *d = opendir(path.c_str());
+	if (d) {
+		while (struct dirent *e = readdir(d)) {
+			std::string n = e->d_name;
+			if (n != "." && n != "..")
+				remove_tree(path + "/" + n);
+		}
+		closedir(d);
+		rmdir(path.c_str());
+	} else {
+		unlink(path.c_str());
+	}
+}
+
+volatile sig_atomic_t child_pid;
+
+void forward_signal(int sig)
+{
+	if (child_pid > 0)
+		kill(child_pid, sig);
+}
+
+// Run the real stap; its stderr has the temporary paths turned back into
+// the user's.  Returns as the real stap exited (or dies of its signal).
+[[noreturn]] void run_real(const std::vector<std::string> &args,
+			   const std::vector<std::pair<std::string, std::string>> &renames,
+			   const std::string &tmpdir)
+{
+	int p[2] = { -1, -1 };
+	bool filter = !renames.empty() && pipe(p) == 0;
+	pid_t pid = fork();
+	if (pid < 0)
+		fail(std::string("ERROR: stap-mmio: fork: ") + strerror(errno));
+	if (pid == 0) {
+		if (filter) {
+			dup2(p[1], 2);
+			close(p[0]);
+			close(p[1]);
+		}
+		exec_real(args);
+	}
+	child_pid = pid;
+	signal(SIGINT, SIG_IGN);	// the terminal signals stap too
+	signal(SIGQUIT, SIG_IGN);
+	signal(SIGTERM, forward_signal);
+	signal(SIGHUP, forward_signal);
+	signal(SIGUSR1, forward_signal);
+	signal(SIGUSR2, forward_signal);
+	if (filter) {
+		close(p[1]);
+		std::string pending;
+		char buf[4096];
+		for (;;) {
+			ssize_t n = read(p[0], buf, sizeof buf);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n > 0)
+				pending.append(buf, n);
+			size_t cut = n <= 0 ? pending.size() : pending.rfind('\n') + 1;
+			if (cut == std::string::npos + 1)
+				cut = 0;
+			// a partial line goes out at once unless a path may be cut
+			if (n > 0 && cut < pending.size() &&
+			    pending.find('/', cut) == std::string::npos)
+				cut = pending.size();
+			std::string out = pending.substr(0, cut);
+			pending.erase(0, cut);
+			for (auto &r : renames)
+				for (size_t at = 0; (at = out.find(r.first, at)) != std::string::npos;
+				     at += r.second.size())
+					out.replace(at, r.first.size(), r.second);
+			if (!out.empty() && write(2, out.data(), out.size()) < 0)
+				break;
+			if (n <= 0)
+				break;
+		}
+		close(p[0]);
+	}
+	int st = 0;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (!tmpdir.empty())
+		remove_tree(tmpdir);
+	if (WIFSIGNALED(st)) {
+		signal(WTERMSIG(st), SIG_DFL);
+		raise(WTERMSIG(st));
+	}
+	exit(WIFEXITED(st) ? WEXITSTATUS(st) : 1);
+}
+
+std::string basename_of(const std::string &p)
+{
+	size_t s = p.rfind('/');
+	return s == std::string::npos ? p : p.substr(s + 1);
+}
+
+bool contains_mmio_point(const std::string &text)
+{
+	return text.find("mmio") != std::string::npos;
+}
+
+// stap -l / -L with a kernel.mmio pattern
+int list_probe(const CommandLine &cl, bool vars, const std::string &pattern,
+	       const PpEnvironment &env)
+{
+	SourceFile f{ "<input>", pattern };
+	ProbePoint pp;
+	try {
+		pp = parse_probe_point(f, env);
+	} catch (const ParseError &) {
+		return -1;
+	}
+	if (!(pp.comps.size() >= 2 && pp.comps[0].functor == "kernel" &&
+	      pp.comps[1].functor == "mmio"))
+		return -1;
+	MmioLowering l(LowerOptions{});
+	std::string s = l.list_point(pp);
+	if (s.empty()) {
+		if (cl.has("v")) {
+			DiagnosticPrinter p;
+			std::cerr << p.format_all(l.diagnostics());
+		}
+		return 1;
+	}
+	std::cout << s;
+	if (vars)
+		std::cout << " " << context_var_listing();
+	std::cout << std::endl;
+	return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+	CommandLine cl = parse_command_line(argc, argv);
+	if (!cl.ok)
+		pass_through(argc, argv, nullptr);
+
+	// The target, for %( %) conditions and the checks.
+	KernelTarget target(cl.last("r"));
+	PpEnvironment env;
+	env.kernel_vr = target.release();
+	env.kernel_v = target.base_release();
+	if (cl.has("a"))
+		env.arch = cl.last("a");
+	env.guru = cl.has("g");
+	if (cl.has("unprivileged"))
+		env.privilege = "stapusr";
+	if (cl.has("privilege"))
+		env.privilege = cl.last("privilege");
+	if (cl.has("runtime"))
+		env.runtime = cl.last("runtime");
+	if (cl.has("bpf"))
+		env.runtime = "bpf";
+	if (cl.has("dyninst"))
+		env.runtime = "dyninst";
+	std::string compatible = cl.last("compatible");
+	env.systemtap_v = [compatible]() {
+		return compatible.empty() ? real_stap_version() : compatible;
+	};
+	env.config = [&target](const std::string &k) { return target.config(k); };
+
+	// stap -l / -L PATTERN
+	if (cl.has("l") || cl.has("L")) {
+		for (auto it = cl.options.rbegin(); it != cl.options.rend(); ++it)
+			if (it->name == "l" || it->name == "L") {
+				int rc = list_probe(cl, it->name == "L", it->arg, env);
+				if (rc >= 0)
+					return rc;
+				break;
+			}
+		pass_through(argc, argv, nullptr);
+	}
+
+	// The script and its arguments.
+	std::string script_text, script_name, script_path;
+	std::vector<std::string> script_args = cl.operands;
+	bool from_stdin = false, have_script = true;
+	if (cl.has("e")) {
+		script_text = cl.last("e");
+		script_name = "<input>";
+	} else if (!cl.operands.empty()) {
+		script_path = cl.operands[0];
+		script_args.erase(script_args.begin());
+		if (script_path == "-") {
+			from_stdin = true;
+			script_name = "<input>";
+			if (!read_fd(0, script_text))
+				fail("ERROR: stap-mmio: cannot read the script from stdin");
+		} else {
+			script_name = script_path;
+			if (!read_file(script_path, script_text))
+				pass_through(argc, argv, nullptr);	// stap reports it
+		}
+	} else {
+		have_script = false;
+	}
+	const std::string *stdin_bytes = from_stdin ? &script_text : nullptr;
+	if (!have_script)
+		pass_through(argc, argv, nullptr);
+
+	// Cheap test first: no "mmio" anywhere, nothing to do.
+	bool maybe = contains_mmio_point(script_text);
+	std::vector<std::string> tapset_dirs = cl.all("I");
+	std::vector<std::string> tapset_files;
+	for (auto &d : tapset_dirs)
+		list_tapset_files(d, tapset_files);
+	std::vector<std::pair<std::string, std::string>> tapset_texts;
+	for (auto &f : tapset_files) {
+		std::string t;
+		if (read_file(f, t) && contains_mmio_point(t)) {
+			tapset_texts.push_back({ f, t });
+			maybe = true;
+		}
+	}
+	for (auto &e : cl.all("E"))
+		maybe = maybe || contains_mmio_point(e);
+	if (!maybe)
+		pass_through(argc, argv, stdin_bytes);
+
+	// The module the lowered probes attach to.
+	std::string runtime_ko = env_or("STAP_MMIO_RUNTIME", "");
+	LowerOptions lo;
+	lo.guru = env.guru;
+	lo.module = runtime_ko.empty() ? "stap_mmio" : real_path(runtime_ko);
+	lo.session_name = script_path.empty() || from_stdin ? "<input>" : basename_of(script_path);
+	MmioLowering lowering(lo);
+
+	SourceFile user{ script_name, script_text };
+	int groups = 0;
+	for (auto &tt : tapset_texts) {
+		auto f = std::make_unique<SourceFile>(SourceFile{ tt.first, tt.second });
+		try {
+			std::vector<std::string> none;
+			Script s = parse_script(*f, none, env, groups);
+			lowering.add_tapset(std::move(f), std::move(s));
+		} catch (const ParseError &) {
+			// the real stap reports broken tapsets
+		}
+	}
+	try {
+		lowering.set_user(&user, parse_script(user, script_args, env, groups));
+	} catch (const ParseError &) {
+		pass_through(argc, argv, stdin_bytes);	// stap's parse error
+	}
+	for (auto &e : cl.all("E")) {
+		SourceFile ef{ "<input>", e };
+		try {
+			MmioLowering probe_e(lo);
+			probe_e.set_user(&ef, parse_script(ef, script_args, env, groups));
+			if (probe_e.uses_mmio()) {
+				DiagnosticPrinter p;
+				std::cerr << p.format({ "kernel.mmio probes are not supported in -E scripts",
+							probe_e.first_mmio_token() });
+				std::cerr << pass2_failed;
+				return 1;
+			}
+		} catch (const ParseError &) {
+		}
+	}
+	if (!lowering.uses_mmio())
+		pass_through(argc, argv, stdin_bytes);
+
+	// -p1 prints the user's script, as stap parses it
+	std::string last_pass = cl.last("p");
+	bool show_lowered = getenv("STAP_MMIO_SHOW_LOWERED") != nullptr;
+	if (last_pass == "1" && !show_lowered)
+		pass_through(argc, argv, stdin_bytes);
+
+	DiagnosticPrinter printer;
+	auto semantic_fail = [&](const std::string &msg) {
+		std::cerr << printer.format({ msg, lowering.first_mmio_token() }) << pass2_failed;
+		exit(1);
+	};
+	if (env.privilege != "stapdev")
+		semantic_fail("probe point is not allowed for --privilege=" + env.privilege);
+	if (env.runtime != "kernel")
+		semantic_fail("kernel.mmio probes need the kernel runtime, not --runtime=" +
+			      env.runtime);
+	if (env.arch != "x86_64")
+		semantic_fail("kernel.mmio probes need an x86-64 target, not -a " + env.arch);
+
+	if (!lowering.lower()) {
+		std::cerr << printer.format_all(lowering.diagnostics()) << pass2_failed;
+		return 1;
+	}
+
+	// The target kernel and the runtime module.
+	std::string why = target.unsuitable();
+	if (!why.empty())
+		fail("ERROR: " + why);
+	if (!runtime_ko.empty()) {
+		if (!exists(runtime_ko))
+			fail("ERROR: kernel.mmio: runtime module not found: STAP_MMIO_RUNTIME=" +
+			     runtime_ko);
+	} else {
+		std::string dir = "/lib/modules/" + target.release();
+		const char *where[] = { "/extra/", "/updates/", "/kernel/extra/" };
+		bool found = false;
+		for (auto w : where)
+			found = found || exists(dir + w + "stap_mmio.ko") ||
+				exists(dir + w + "stap_mmio.ko.xz") ||
+				exists(dir + w + "stap_mmio.ko.zst");
+		if (!found)
+			fail("ERROR: kernel.mmio: runtime module stap_mmio.ko not found in " +
+			     target.module_dir() +
+			     " (install it, or set STAP_MMIO_RUNTIME=/path/to/stap_mmio.ko)");
+	}
+
+	// Write the lowered script (and lowered tapset copies).
+	const char *tmp = getenv("TMPDIR");
+	std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/stap-mmio.XXXXXX";
+	std::vector<char> tb(tmpl.begin(), tmpl.end());
+	tb.push_back(0);
+	if (!mkdtemp(tb.data()))
+		fail(std::string("ERROR: stap-mmio: cannot make a temporary directory: ") +
+		     strerror(errno));
+	std::string tmpdir = tb.data();
+	std::vector<std::pair<std::string, std::string>> renames;
+	std::map<std::string, std::string> dir_copy;	// -I DIR -> lowered copy
+	for (auto &out : lowering.tapset_outputs()) {
+		for (size_t i = 0; i < tapset_dirs.size(); i++) {
+			const std::string &d = tapset_dirs[i];
+			if (out.first.compare(0, d.size() + 1, d + "/") != 0)
+				continue;
+			if (!dir_copy.count(d)) {
+				std::string copy = tmpdir + "/tapset" + std::to_string(i);
+				dir_copy[d] = copy;
+				renames.push_back({ copy, d });
+				for (auto &f : tapset_files) {
+					if (f.compare(0, d.size() + 1, d + "/") != 0)
+						continue;
+					std::string dst = copy + f.substr(d.size()), text;
+					make_dirs(dst.substr(0, dst.rfind('/')));
+					if (read_file(f, text))
+						write_file(dst, text);
+				}
+			}
+			write_file(dir_copy[d] + out.first.substr(d.size()), out.second);
+			break;
+		}
+	}
+	if (const char *save = getenv("STAP_MMIO_SAVE"))
+		write_file(save, lowering.user_output());
+
+	std::vector<std::string> args{ real_stap() };
+	std::string tapsetdir = env_or("STAP_MMIO_TAPSET", STAP_MMIO_TAPSETDIR);
+	std::string stap_own = real_path(std::string(real_stap()) + "/../../share/systemtap/tapset");
+	{
+		std::string rs = real_path(real_stap());
+		stap_own = real_path(rs.substr(0, rs.rfind('/')) + "/../share/systemtap/tapset");
+	}
+	if (real_path(tapsetdir) != stap_own) {
+		args.push_back("-I");
+		args.push_back(tapsetdir);
+	}
+	bool have_uprobe_define = false;
+	for (auto &d : cl.all("D"))
+		have_uprobe_define = have_uprobe_define ||
+			d.compare(0, 34, "STAPCONF_UPROBE_UNREGISTER_EXPORTED") == 0;
+	if (!have_uprobe_define) {
+		int has = target.has_uprobe_unregister();
+		bool needed = has == 0 ||
+			(has < 0 && strverscmp(target.base_release().c_str(), "6.12") >= 0);
+		std::string v = needed ? real_stap_version() : "";
+		if (needed && (v.empty() || strverscmp(v.c_str(), "5.1") <= 0))
+			args.push_back("-DSTAPCONF_UPROBE_UNREGISTER_EXPORTED");
+	}
+	for (auto &o : cl.options) {
+		if (o.name == "e")
+			continue;
+		if (o.name == "I" && dir_copy.count(o.arg)) {
+			args.push_back("-I");
+			args.push_back(dir_copy[o.arg]);
+			continue;
+		}
+		for (auto &w : o.words())
+			args.push_back(w);
+	}
+	const std::string &lowered = lowering.user_output();
+	if (script_path.empty() || from_stdin) {
+		if (lowered.size() < 100000) {
+			args.push_back("-e");
+			args.push_back(lowered);
+			args.push_back("--");
+		} else {
+			std::string file = tmpdir + "/input.stp";
+			write_file(file, lowered);
+			renames.push_back({ file, "<input>" });
+			args.push_back("--");
+			args.push_back(file);
+		}
+	} else {
+		std::string file = tmpdir + "/" + basename_of(script_path);
+		if (!write_file(file, lowered))
+			fail("ERROR: stap-mmio: cannot write " + file);
+		renames.push_back({ file, script_path });
+		args.push_back("--");
+		args.push_back(file);
+	}
+	for (auto &a : script_args)
+		args.push_back(a);
+
+	// Stage 5 here: the runtime must be loaded first.
+	bool run_here = (last_pass.empty() || last_pass == "5") && !cl.has("remote") &&
+		target.is_running_kernel();
+	if (run_here && !exists("/sys/module/stap_mmio")) {
+		std::vector<std::string> load = runtime_ko.empty()
+			? std::vector<std::string>{ "modprobe", "stap_mmio" }
+			: std::vector<std::string>{ "insmod", real_path(runtime_ko) };
+		if (run_and_wait(load) != 0 && !exists("/sys/module/stap_mmio"))
+			fail("ERROR: kernel.mmio: cannot load the runtime module (" + load[0] + " " +
+			     load[1] + " failed)");
+	}
+	run_real(args, renames, tmpdir);
+}

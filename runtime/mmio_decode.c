@@ -24,10 +24,10 @@ struct mmio_dec {
 	u8 rex;			/* REX byte, 0 if none */
 	u8 w, r, x, b;		/* REX/VEX/EVEX W R X B bits */
 	u8 rr;			/* EVEX R' (vector register bit 4) */
-	u8 vex;			/* 0 legacy, 2 VEX (C5), 3 VEX (C4), 4 EVEX */
+	u8 vex;			/* 0 legacy, 2 VEX C5, 3 VEX C4, 4 EVEX */
 	u8 pp;			/* 0 none, 1 66, 2 F3, 3 F2 */
 	u8 map;			/* 0 one-byte, 1 0f, 2 0f38, 3 0f3a */
-	u8 vl;			/* vector length: 0 128, 1 256, 2 512 bits */
+	u8 vl;			/* vector length 0/1/2: 128/256/512 */
 	u8 aaa, bcst;		/* EVEX opmask register, broadcast bit */
 	u8 opcode;
 	u8 mod, reg, rm;
@@ -519,7 +519,7 @@ static int dec_imm(struct mmio_dec *d)
 	if (kind == I_B)
 		d->imm_len = 1;
 	else
-		d->imm_len = d->p66 ? 2 : 4;
+		d->imm_len = d->p66 && !d->w ? 2 : 4;	/* REX.W beats 66 */
 	return fetch_n(d, d->imm_len, &d->imm);
 }
 
@@ -811,7 +811,8 @@ static int cls_string(struct mmio_dec *d, struct mmio_insn *in)
 		in->string_op = MMIO_STR_MOVS;
 		in->mnem = M_MOVS;
 		set_acc(in, MMIO_ACC_READ | MMIO_ACC_WRITE, w);
-		in->flags &= ~MMIO_INSN_RMW;	/* two different locations */
+		/* two different locations: not a read-modify-write */
+		in->flags &= ~MMIO_INSN_RMW;
 		in->src_kind = MMIO_OPND_MEM_SI;
 		in->dst_kind = MMIO_OPND_MEM_DI;
 		break;
@@ -1237,6 +1238,11 @@ static int cls_arith(struct mmio_dec *d, struct mmio_insn *in)
 		if (d->pp == 3)
 			return -1;
 		return vec_read(in, vec_width(d), M_VCVT);
+	case 0x52:
+	case 0x53:
+		if (d->pp & 1)		/* rsqrt/rcp: only ps and ss */
+			return -1;
+		break;
 	case 0x54 ... 0x57:
 		if (d->pp >= 2)
 			return -1;
@@ -1268,18 +1274,35 @@ static int cls_packed(struct mmio_dec *d, struct mmio_insn *in)
 	case C_VPACKED:
 		if (!d->vex || d->vex == 4 || d->pp != 1)
 			return -1;
+		if (d->map == 2 && d->opcode == 0x13)	/* vcvtph2ps */
+			return vec_read(in, 8u << d->vl, M_VCVT);
 		break;
 	}
 	return vec_read(in, vec_width(d), M_VARITH);
 }
 
+/* Shifts by an xmm count (psrlw... 0f d1-d3, e1-e2, f1-f3): m128. */
+static int shift_by_xmm(const struct mmio_dec *d)
+{
+	u8 op = d->opcode;
+
+	return d->map == 1 && ((op >= 0xd1 && op <= 0xd3) || op == 0xe1 ||
+			       op == 0xe2 || (op >= 0xf1 && op <= 0xf3));
+}
+
 /* MMX (no prefix, 8 bytes, legacy only) or SSE2 (66) integer ops. */
 static int cls_mmxpacked(struct mmio_dec *d, struct mmio_insn *in)
 {
-	if (d->pp == 0 && !d->vex)
+	if (d->pp == 0 && !d->vex) {
+		/* MMX punpckl{bw,wd,dq} read m32 */
+		if (d->map == 1 && d->opcode >= 0x60 && d->opcode <= 0x62)
+			return vec_read(in, 4, M_VARITH);
 		return vec_read(in, 8, M_VARITH);
+	}
 	if (d->pp != 1)
 		return -1;
+	if (shift_by_xmm(d))
+		return vec_read(in, 16, M_VARITH);
 	return vec_read(in, vec_width(d), M_VARITH);
 }
 

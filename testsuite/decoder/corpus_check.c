@@ -25,7 +25,9 @@
  * printed, and --raw disables them.
  *
  * Usage: corpus_check [--raw] [--verbose N] [--sample K --seed S]
- *                     FILE... | -l LISTFILE
+ *                     FILE... | -l LISTFILE | --fuzz N
+ * --fuzz N checks N random instruction-like byte strings instead (for
+ * finding decoder bugs; its percentage is not an acceptance figure).
  * Output: per-mnemonic disagreement counts, unhandled forms with counts,
  * and the final line
  *   decoder: A/B memory instructions agree with capstone (P%)
@@ -234,18 +236,17 @@ static int string_kind(const cs_insn *ci)
 	case X86_INS_MOVSB: case X86_INS_MOVSW: case X86_INS_MOVSQ:
 		return STR_MOVS;
 	case X86_INS_MOVSD:	/* also the SSE movsd */
-		return ci->bytes[ci->size - 1] == 0xa5 ? STR_MOVS : STR_NONE;
+		return ci->detail->x86.opcode[0] == 0xa5 ? STR_MOVS : STR_NONE;
 	case X86_INS_STOSB: case X86_INS_STOSW: case X86_INS_STOSD:
 	case X86_INS_STOSQ:
 		return STR_STOS;
 	case X86_INS_LODSB: case X86_INS_LODSW: case X86_INS_LODSD:
 	case X86_INS_LODSQ:
 		return STR_LODS;
-	case X86_INS_CMPSB: case X86_INS_CMPSW: case X86_INS_CMPSD:
-	case X86_INS_CMPSQ:
-		/* CMPSD is also the SSE compare */
-		return ci->bytes[ci->size - 1] == 0xa7 ||
-		       ci->bytes[ci->size - 1] == 0xa6 ? STR_CMPS : STR_NONE;
+	case X86_INS_CMPSB: case X86_INS_CMPSW: case X86_INS_CMPSQ:
+		return STR_CMPS;
+	case X86_INS_CMPSD:	/* also the SSE compare */
+		return ci->detail->x86.opcode[0] == 0xa7 ? STR_CMPS : STR_NONE;
 	case X86_INS_SCASB: case X86_INS_SCASW: case X86_INS_SCASD:
 	case X86_INS_SCASQ:
 		return STR_SCAS;
@@ -270,13 +271,19 @@ static int string_kind(const cs_insn *ci)
  *  R3  rotates and shifts with a memory destination (rol [m], imm...)
  *      read and write it.
  *  S1  INS writes [rdi], OUTS reads [rsi] (capstone gives no access).
- *  A0  a masked EVEX move whose memory operand capstone gives no access:
- *      a memory operand 0 is the destination (written), any other the
- *      source (read).
+ *  A0  a memory operand capstone gives no access (masked EVEX moves,
+ *      cvtss2si...): a memory operand 0 of a move is its destination
+ *      (written); a memory operand after operand 0 is always a source
+ *      (read).
+ *  S2  CMPS reads [rsi] and [rdi] (capstone gives no access to cmpsd).
  * And width rules:
  *  M1  COMISS/UCOMISS read m32, COMISD/UCOMISD read m64 (capstone 4.0.2
  *      reports a 16-byte xmmword for comiss/comisd).
  *  M2  FNSAVE/FRSTOR access 108 bytes, FNSTSW 2 (capstone: 4).
+ *  M3  MMX punpcklbw/wd/dq mm, m32 read 4 bytes (capstone: 8).
+ *  M4  a 66 prefix before F3/F2 on a string instruction selects 16-bit
+ *      elements: gas assembles "rep movsw" as 66 f3 a5 and objdump reads
+ *      it back so; capstone 4.0.2 reads it as rep movsd (4).
  */
 static int is_store_only(unsigned int id)
 {
@@ -380,6 +387,7 @@ static int cs_access(const cs_insn *ci, int raw)
 		fixed = CS_AC_WRITE;
 		break;
 	case STR_OUTS:
+	case STR_CMPS:
 		fixed = CS_AC_READ;
 		break;
 	case STR_NONE:
@@ -391,8 +399,10 @@ static int cs_access(const cs_insn *ci, int raw)
 			fixed = CS_AC_READ | CS_AC_WRITE;
 		else if (is_read_only(ci->id))
 			fixed = CS_AC_READ;
-		else if (acc == 0 && plain_move(ci))
-			fixed = first == 0 ? CS_AC_WRITE : CS_AC_READ;
+		else if (acc == 0 && first == 0 && plain_move(ci))
+			fixed = CS_AC_WRITE;
+		else if (acc == 0 && first > 0)
+			fixed = CS_AC_READ;
 		else if (is_shift(ci->id) && first == 0)
 			fixed = CS_AC_READ | CS_AC_WRITE;
 		break;
@@ -567,7 +577,16 @@ static int cs_width(const cs_insn *ci, int m, int raw)
 	case X86_INS_FNSTSW:
 		fixed = 2;
 		break;
+	case X86_INS_PUNPCKLBW: case X86_INS_PUNPCKLWD:
+	case X86_INS_PUNPCKLDQ:
+		if (ci->detail->x86.operands[0].type == X86_OP_REG &&
+		    ci->detail->x86.operands[0].size == 8)
+			fixed = 4;
+		break;
 	}
+	if (string_kind(ci) != STR_NONE && ci->detail->x86.prefix[2] == 0x66 &&
+	    !(ci->detail->x86.rex & 8) && size == 4)
+		fixed = 2;
 	if (fixed != size) {
 		snprintf(key, sizeof(key), "%s: width %d -> %d",
 			 ci->mnemonic, size, fixed);
@@ -804,12 +823,118 @@ static void walk_file(csh h, cs_insn *ci, const char *path, int raw)
 	munmap((void *)base, sb.st_size);
 }
 
+/* ---- fuzzing -------------------------------------------------------------- */
+
+static uint64_t fuzz_rand(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545F4914F6CDD1DULL;
+}
+
+static unsigned long fuzz_accept_invalid;
+static struct table t_invalid;
+
+/* One random instruction-like byte string into @b (16 bytes). */
+static void fuzz_bytes(unsigned char *b)
+{
+	static const unsigned char seg[] = { 0x2e, 0x3e, 0x26, 0x64, 0x65 };
+	static const unsigned char mand[] = { 0x66, 0xf2, 0xf3 };
+	int i, n = 0, kind;
+
+	for (i = 0; i < 16; i++)
+		b[i] = fuzz_rand();
+	/* prefixes in the order compilers emit them, one of each kind */
+	if (fuzz_rand() % 5 == 0)
+		b[n++] = seg[fuzz_rand() % sizeof(seg)];
+	if (fuzz_rand() % 7 == 0)
+		b[n++] = 0x67;
+	if (fuzz_rand() % 10 == 0)
+		b[n++] = 0xf0;
+	if (fuzz_rand() % 5 < 2)
+		b[n++] = mand[fuzz_rand() % sizeof(mand)];
+	kind = fuzz_rand() % 100;
+	if (kind < 70 && fuzz_rand() % 2)
+		b[n++] = 0x40 | (fuzz_rand() & 0xf);
+	if (kind < 40) {
+		n++;			/* one-byte opcode */
+	} else if (kind < 60) {
+		b[n++] = 0x0f;
+		n++;
+	} else if (kind < 65) {
+		b[n++] = 0x0f;
+		b[n++] = 0x38;
+		n++;
+	} else if (kind < 70) {
+		b[n++] = 0x0f;
+		b[n++] = 0x3a;
+		n++;
+	} else if (kind < 80) {
+		n = 0;
+		b[n++] = 0xc5;
+		n++;
+		b[n++] = 0x10 | (fuzz_rand() & 0xff);
+	} else if (kind < 90) {
+		n = 0;
+		b[n++] = 0xc4;
+		b[n] = (b[n] & 0xe0) | (1 + fuzz_rand() % 3);
+		n += 3;
+	} else {
+		n = 0;
+		b[n++] = 0x62;
+		b[n] = (b[n] & 0xf0) | (1 + fuzz_rand() % 3);
+		n++;
+		b[n++] |= 0x04;
+		n++;
+		n++;
+	}
+	/* mostly memory operands */
+	if (fuzz_rand() % 8)
+		b[n] = (b[n] & 0x3f) | ((fuzz_rand() % 3) << 6);
+}
+
+static void fuzz(csh h, cs_insn *ci, unsigned long iters, int raw)
+{
+	unsigned char b[16];
+	unsigned long i;
+
+	for (i = 0; i < iters; i++) {
+		const uint8_t *p = b;
+		size_t left = sizeof(b);
+		uint64_t addr = 0;
+		struct mmio_insn in;
+
+		fuzz_bytes(b);
+		if (!cs_disasm_iter(h, &p, &left, &addr, ci)) {
+			if (!mmio_decode(b, sizeof(b), &in)) {
+				char key[64], desc[80];
+				int j, m = 0;
+
+				fuzz_accept_invalid++;
+				for (j = 0; j < in.length; j++)
+					m += snprintf(desc + m, sizeof(desc) - m,
+						      "%02x ", b[j]);
+				snprintf(key, sizeof(key), "%s map %d op %02x",
+					 mmio_decode_mnemonic(&in),
+					 in.opcode_map, in.opcode);
+				count(&t_invalid, key, desc);
+			}
+			continue;
+		}
+		if (mem_operand(&ci->detail->x86) < 0 || excluded(ci->id))
+			continue;
+		check_one(ci, raw);
+	}
+	table_print(&t_invalid, "decoded, but capstone cannot decode", 40);
+}
+
 /* ---- main ----------------------------------------------------------------- */
 
 static void usage(void)
 {
 	fprintf(stderr, "usage: corpus_check [--raw] [--verbose N] "
-		"[--sample K --seed S] FILE... | -l LISTFILE\n");
+		"[--sample K --seed S] FILE... | -l LISTFILE | --fuzz N\n");
 	exit(2);
 }
 
@@ -853,6 +978,9 @@ int main(int argc, char **argv)
 			sample_k = strtoul(argv[++i], NULL, 0);
 		} else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
 			rng_state = strtoull(argv[++i], NULL, 0) | 1;
+		} else if (!strcmp(argv[i], "--fuzz") && i + 1 < argc) {
+			fuzz(h, ci, strtoul(argv[++i], NULL, 0), raw);
+			nfiles++;
 		} else if (!strcmp(argv[i], "-l") && i + 1 < argc) {
 			walk_list(h, ci, argv[++i], raw);
 			nfiles++;

@@ -88,8 +88,6 @@ struct smmio_session {
 	atomic64_t unknown;
 	atomic64_t value_unknown;
 	atomic64_t maybe_missed;
-	atomic64_t mappings;
-	atomic64_t refused;
 };
 
 int smmio_session_init(void);
@@ -122,7 +120,7 @@ struct smmio_span {
 int smmio_mappings_init(void);
 void smmio_mappings_exit(void);
 int smmio_rearm_all(const struct smmio_dispatch *d, int *conflicts);
-int smmio_mapping_count_missed(void);
+unsigned long smmio_mapping_count_missed(void);
 void smmio_for_each_mapping(void (*fn)(struct smmio_mapping *, void *),
 			    void *arg);
 

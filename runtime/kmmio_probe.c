@@ -35,6 +35,7 @@
 struct smmio_cpu_state {
 	bool active;
 	bool decoded;
+	bool smp_window;		/* other CPUs online during the step */
 	u8 role;			/* MMIO_ACC_* of the faulting operand */
 	u8 raw_len;
 	u8 raw[MMIO_INSN_MAX];
@@ -284,7 +285,8 @@ void smmio_pre_handler(struct kmmio_probe *p, struct pt_regs *regs,
 	if (st->role & MMIO_ACC_WRITE)
 		smmio_capture_write(st, regs);
 	/* While we step, the page is present for every CPU. */
-	if (num_online_cpus() > 1)
+	st->smp_window = num_online_cpus() > 1;
+	if (st->smp_window)
 		smmio_count(SMMIO_MAYBE_MISSED);
 }
 
@@ -382,6 +384,8 @@ void smmio_deliver(struct stap_mmio_event *ev, const struct smmio_dispatch *d,
 			atomic64_inc(&s->unknown);
 		if (ev->flags & STAP_MMIO_EV_VALUE_UNKNOWN)
 			atomic64_inc(&s->value_unknown);
+		if (ev->flags & STAP_MMIO_EV_SMP_WINDOW)
+			atomic64_inc(&s->maybe_missed);
 		if (ev->type == STAP_MMIO_MAP || ev->type == STAP_MMIO_UNMAP)
 			smmio_count(SMMIO_MAP_EVENTS);
 		else
@@ -432,6 +436,8 @@ static void smmio_emit(struct smmio_cpu_state *st, struct pt_regs *regs,
 		return;
 	}
 	flags = smmio_insn_flags(&st->insn);
+	if (st->smp_window)
+		flags |= STAP_MMIO_EV_SMP_WINDOW;
 	ev.width = st->insn.width;
 	if (st->role & MMIO_ACC_READ) {
 		ev.type = STAP_MMIO_READ;

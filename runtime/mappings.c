@@ -74,11 +74,15 @@ static int smmio_check_page(unsigned long va, u64 phys, unsigned int *level)
 	pte_t *pte = lookup_address(va, level);
 	unsigned long pfn;
 
-	if (!pte || pte_none(*pte))
+	if (!pte)
 		return -ENOENT;
 	if (*level == PG_LEVEL_1G)
 		return -EOPNOTSUPP;
-	if (!(pte_flags(*pte) & _PAGE_PRESENT))
+	/*
+	 * kmmio arms a page by clearing its whole entry (L1TF), so an armed
+	 * page and an unmapped one look alike: both are refused.
+	 */
+	if (pte_none(*pte) || !(pte_flags(*pte) & _PAGE_PRESENT))
 		return -EBUSY;
 	if (*level == PG_LEVEL_2M)
 		pfn = pmd_pfn(*(pmd_t *)pte);
@@ -99,7 +103,7 @@ static const char *smmio_refusal(int err)
 	case -EOPNOTSUPP:
 		return "1 GiB page: kmmio cannot arm it";
 	case -EBUSY:
-		return "pages armed by another kmmio user (the mmiotrace tracer?)";
+		return "pages not present: armed by another kmmio user (the mmiotrace tracer?) or unmapped";
 	case -EEXIST:
 		return "kmmio already has a probe there";
 	default:
@@ -421,42 +425,60 @@ void smmio_for_each_mapping(void (*fn)(struct smmio_mapping *, void *),
 
 /* --- the ioremap/iounmap hooks: kprobe context, preemption off --- */
 
-struct smmio_ioremap_args {
-	u64 phys;
-	unsigned long size;
-	unsigned long virt;
-};
-
-/* mmiotrace_ioremap(resource_size_t offset, unsigned long size, addr) */
-static int smmio_ioremap_entry(struct kretprobe_instance *ri,
-			       struct pt_regs *regs)
+/* Does a started session want [phys, phys+size) armed? */
+static bool smmio_mapping_wanted(u64 phys, unsigned long size)
 {
-	struct smmio_ioremap_args *a = (void *)ri->data;
+	struct smmio_dispatch *d;
+	unsigned int i;
 
-	a->phys = regs->di;
-	a->size = regs->si;
-	a->virt = regs->dx;
-	return 0;
+	d = rcu_dereference_protected(smmio_dispatch,
+				      lockdep_is_held(&smmio_lock));
+	for (i = 0; d && i < d->nranges; i++)
+		if ((d->range[i].flags & STAP_MMIO_RANGE_ACCESS) &&
+		    d->range[i].start < phys + size && phys < d->range[i].end)
+			return true;
+	return false;
 }
 
-static int smmio_ioremap_return(struct kretprobe_instance *ri,
-				struct pt_regs *regs)
+/* Where a skipped mmiotrace_ioremap() call goes instead. */
+static noinline void smmio_skip_target(void)
 {
-	struct smmio_ioremap_args *a = (void *)ri->data;
-	unsigned long flags;
+	barrier();
+}
+
+/*
+ * mmiotrace_ioremap(resource_size_t offset, unsigned long size, addr), at
+ * entry: the mapping exists, the tracer (if on) has not seen it yet.
+ *
+ * kmmio allows one owner per page, and the tracer cannot share: it ignores
+ * register_kmmio_probe() failing and later unregisters regardless, which
+ * corrupts the other owner's pages.  So when a started session wants this
+ * mapping, we arm it and skip the function body: the tracer never sees
+ * it.  Otherwise the body runs and the tracer, if on, may take it.
+ */
+static int smmio_ioremap_entry(struct kprobe *p, struct pt_regs *regs)
+{
+	u64 phys = regs->di;
+	unsigned long size = regs->si, virt = regs->dx, flags;
+	bool take;
 
 	spin_lock_irqsave(&smmio_lock, flags);
-	smmio_mapping_add(a->phys, a->size, a->virt, false);
+	take = smmio_mapping_wanted(phys & PAGE_MASK,
+				    PAGE_ALIGN(size + (phys & ~PAGE_MASK)));
+	smmio_mapping_add(phys, size, virt, false);
 	spin_unlock_irqrestore(&smmio_lock, flags);
-	return 0;
+	if (!take)
+		return 0;
+	if (smmio_tracer_enabled())
+		pr_info_ratelimited(SMMIO_NAME ": mapping of 0x%llx+0x%lx goes to kernel.mmio sessions; the mmiotrace tracer will not see it\n",
+				    phys, size);
+	instruction_pointer_set(regs, (unsigned long)smmio_skip_target);
+	return 1;
 }
 
-static struct kretprobe smmio_ioremap_hook = {
-	.kp.symbol_name = "mmiotrace_ioremap",
-	.entry_handler = smmio_ioremap_entry,
-	.handler = smmio_ioremap_return,
-	.data_size = sizeof(struct smmio_ioremap_args),
-	.maxactive = 64,
+static struct kprobe smmio_ioremap_hook = {
+	.symbol_name = "mmiotrace_ioremap",
+	.pre_handler = smmio_ioremap_entry,
 };
 
 /* mmiotrace_iounmap(volatile void __iomem *addr): before the unmap. */
@@ -550,7 +572,7 @@ int smmio_mappings_init(void)
 {
 	int ret;
 
-	ret = register_kretprobe(&smmio_ioremap_hook);
+	ret = register_kprobe(&smmio_ioremap_hook);
 	if (ret) {
 		pr_err(SMMIO_NAME ": cannot hook mmiotrace_ioremap: %d\n", ret);
 		return ret;
@@ -558,7 +580,7 @@ int smmio_mappings_init(void)
 	ret = register_kprobe(&smmio_iounmap_hook);
 	if (ret) {
 		pr_err(SMMIO_NAME ": cannot hook mmiotrace_iounmap: %d\n", ret);
-		unregister_kretprobe(&smmio_ioremap_hook);
+		unregister_kprobe(&smmio_ioremap_hook);
 		return ret;
 	}
 	smmio_scan_existing();
@@ -572,9 +594,9 @@ void smmio_mappings_exit(void)
 	unsigned long flags;
 
 	unregister_kprobe(&smmio_iounmap_hook);
-	unregister_kretprobe(&smmio_ioremap_hook);
+	unregister_kprobe(&smmio_ioremap_hook);
 	if (smmio_ioremap_hook.nmissed)
-		pr_warn(SMMIO_NAME ": %d ioremap calls were missed\n",
+		pr_warn(SMMIO_NAME ": %lu ioremap calls were missed\n",
 			smmio_ioremap_hook.nmissed);
 
 	spin_lock_irqsave(&smmio_lock, flags);
@@ -591,7 +613,8 @@ void smmio_mappings_exit(void)
 	spin_unlock_irqrestore(&smmio_lock, flags);
 }
 
-int smmio_mapping_count_missed(void)
+/* ioremap/iounmap calls our hooks missed (a kprobe was already running). */
+unsigned long smmio_mapping_count_missed(void)
 {
-	return smmio_ioremap_hook.nmissed;
+	return smmio_ioremap_hook.nmissed + smmio_iounmap_hook.nmissed;
 }

@@ -283,33 +283,56 @@ static void smmio_close(int id)
 	module_put(THIS_MODULE);
 }
 
-static void smmio_count_armed(struct smmio_mapping *m, void *arg)
-{
-	struct smmio_span *sp;
-	u64 *pages = arg;
+struct smmio_session_maps {
+	const struct smmio_session *s;
+	struct stap_mmio_stats *st;
+};
 
+static bool smmio_session_overlaps(const struct smmio_session *s, u64 start,
+				   u64 end)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->nranges; i++)
+		if (s->ranges[i].start < end && start < s->ranges[i].end)
+			return true;
+	return false;
+}
+
+/* Count the mappings, refusals and armed pages a session's ranges touch. */
+static void smmio_count_session_maps(struct smmio_mapping *m, void *arg)
+{
+	struct smmio_session_maps *sm = arg;
+	struct smmio_span *sp;
+
+	if (!smmio_session_overlaps(sm->s, m->phys, m->phys + m->size))
+		return;
+	sm->st->mappings++;
+	if (m->refused)
+		sm->st->refused++;
 	list_for_each_entry(sp, &m->spans, node)
-		*pages += sp->pages;
+		if (smmio_session_overlaps(sm->s, sp->phys,
+					   sp->phys + sp->probe.len))
+			sm->st->armed_pages += sp->pages;
 }
 
 static int smmio_get_stats(int id, struct stap_mmio_stats *st)
 {
+	struct smmio_session_maps sm = { .st = st };
 	struct smmio_session *s;
 	unsigned long flags;
-	u64 pages = 0;
 	int ret = 0;
 
 	spin_lock_irqsave(&smmio_lock, flags);
 	s = smmio_session_find(id);
 	if (s) {
+		memset(st, 0, sizeof(*st));
 		st->events = atomic64_read(&s->events);
 		st->unknown = atomic64_read(&s->unknown);
 		st->value_unknown = atomic64_read(&s->value_unknown);
 		st->maybe_missed = atomic64_read(&s->maybe_missed);
-		st->mappings = atomic64_read(&s->mappings);
-		st->refused = atomic64_read(&s->refused);
-		smmio_for_each_mapping(smmio_count_armed, &pages);
-		st->armed_pages = pages;
+		sm.s = s;
+		smmio_for_each_mapping(smmio_count_session_maps, &sm);
 	} else {
 		ret = -ENOENT;
 	}

@@ -36,6 +36,10 @@
 #define STAP_MMIO_EV_WIDE		0x0010	/* width > 8: see value_hi[] */
 #define STAP_MMIO_EV_PRESENT_MAP	0x0020	/* MAP event for a mapping that
 						 * existed before the session */
+#define STAP_MMIO_EV_SMP_WINDOW		0x0040	/* other CPUs were online while
+						 * this access was stepped:
+						 * theirs to the page then
+						 * went unseen */
 
 /* Range flags (stap_mmio_ops.add_range). */
 #define STAP_MMIO_RANGE_READ		0x1	/* deliver reads */

@@ -46,7 +46,7 @@ static int smmio_stats_show(struct seq_file *m, void *v)
 	for (i = 0; i < SMMIO_NR_COUNTERS; i++)
 		seq_printf(m, "%s: %llu\n", smmio_counter_names[i],
 			   smmio_counter_sum(i));
-	seq_printf(m, "ioremap_missed: %d\n", smmio_mapping_count_missed());
+	seq_printf(m, "hooks_missed: %lu\n", smmio_mapping_count_missed());
 	seq_printf(m, "kmmio_count: %u\n", smmio_kmmio_count());
 	seq_printf(m, "mmiotrace_tracer: %s\n",
 		   smmio_tracer_enabled() ? "on" : "off");

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lab/guest.sh: boot the lab guest under QEMU (TCG) and run commands in it.
 # Sourced by lab/lab; uses LAB_KERNEL, LAB_INITRD, LAB_IMAGE.
 #
@@ -32,7 +33,8 @@ run_cleanup() {
 		kill -KILL "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done
-	QEMU_PID= CTL_PID=
+	QEMU_PID=''
+	CTL_PID=''
 	if [[ -n $RUN_TMP ]]; then
 		cp "$RUN_TMP/qemu.out" "$RUN_OUT/.lab/qemu.out" 2>/dev/null || true
 		rm -rf "$RUN_TMP"
@@ -200,7 +202,8 @@ normalise_trace() {
 # Print the guest kernel log's Oops/BUG:/WARNING:/Call Trace lines (from
 # dmesg, or the console when the guest died before writing it).
 kernel_log_problems() {
-	local out=$1 log=$out/dmesg
+	local out=$1 log
+	log=$out/dmesg
 	[[ -s $log ]] || log=$out/console
 	[[ -f $log ]] || return 1
 	grep -E "$KERNEL_LOG_BAD" "$log"
@@ -209,7 +212,8 @@ kernel_log_problems() {
 # ---- staging
 
 stage_run() {
-	local out=$1 stage=$out/.lab n=0 cmd put host guest
+	local out=$1 stage n=0 cmd put host guest
+	stage=$out/.lab
 	shift
 	rm -rf "$stage"
 	rm -f "$out"/cmd.*.out "$out"/cmd.*.rc "$out"/dmesg "$out"/console \

@@ -105,16 +105,32 @@ struct mmio_insn {
 /*
  * Conventions:
  * - width is the size of one memory access (one element for string ops).
- * - src (value written): GPR/GPR8H/VEC = the low @width bytes of that
- *   register (byte 1 for GPR8H; from vec_offset for VEC); IMM = imm;
- *   MEM_SI = the bytes MOVS read at [rsi]; PORT = INS from an I/O port.
- * - dst (value read): GPR = the register written, dst_width bytes of it;
- *   dst_ext ZERO = zero-extended (a 4-byte GPR write always clears bits
- *   63:32, as x86-64 does; a VEC write clears the rest of the register),
- *   SIGN = sign-extended from @width to dst_width, NONE = the other bytes
- *   of the register keep their value.
- * - COMPUTED: the value read feeds a computation (ALU, compare, RMW) or
- *   the value written is computed from it: no register holds it.
+ *   access has both bits for read-modify-write forms (MMIO_INSN_RMW set)
+ *   and for MOVS (reads [rsi], writes [rdi]: two locations, no RMW flag).
+ * - src (the value written): GPR = the low @width bytes of that register;
+ *   GPR8H = byte 1 of register src_reg & 3 (ah/ch/dh/bh); VEC = @width
+ *   bytes of the vector register from byte vec_offset (normally 0); IMM =
+ *   imm (already sign-extended as the CPU does and truncated to @width);
+ *   MEM_SI = what MOVS read at [rsi]; PORT = what INS read from port dx;
+ *   COMPUTED = the result of an ALU operation, SETcc, POP...
+ * - dst (where the value read goes): GPR/GPR8H/VEC = that register, of
+ *   which dst_width bytes are written (from vec_offset for VEC);
+ *   CMPXCHG_AX = rax (dst_width bytes) receives it only when the compare
+ *   failed (ZF=0); MEM_DI = MOVS stores it at [rdi]; PORT = OUTS sends it
+ *   to port dx; COMPUTED = it only feeds a computation or compare.
+ * - dst_ext, from @width up to dst_width bytes: ZERO = zero-extended,
+ *   SIGN = sign-extended, NONE = no extension (@width == dst_width).
+ *   Beyond dst_width a GPR keeps its bytes, except that a dst_width of 4
+ *   clears bits 63:32 (the x86-64 rule; dst_ext is then ZERO or SIGN).
+ *   For VEC, ZERO means the rest of the register is cleared, NONE that it
+ *   keeps its value (legacy SSE loads, movlps/movhps, pinsr*).
+ * - MMIO_INSN_LOCK reports a LOCK prefix; XCHG with memory is locked
+ *   without one.  MMIO_INSN_REP is set for F3 and F2 on string ops, with
+ *   MMIO_XF_REPNE for F2.
+ * - Refused (-1): register-only forms, control transfers through memory,
+ *   LEA, prefetch/cache/TLB hints, MMX register moves, segment register
+ *   moves, FXSAVE/XSAVE and other state-area instructions, descriptor
+ *   table instructions, VMX, and anything invalid or unknown.
  */
 
 /*

@@ -190,11 +190,18 @@ static void regmap_init(csh h)
 
 /* ---- selection ------------------------------------------------------------ */
 
+static unsigned long n_excluded[4], n_insns, n_bad_bytes;
+static const char *const excluded_why[4] = {
+	NULL, "lea/nop", "prefetch/cache/TLB hints", "call/jmp through memory"
+};
+
+/* 0: selected; else the index of the reason in excluded_why. */
 static int excluded(unsigned int id)
 {
 	switch (id) {
 	case X86_INS_LEA:
 	case X86_INS_NOP:
+		return 1;
 	case X86_INS_PREFETCH:
 	case X86_INS_PREFETCHNTA:
 	case X86_INS_PREFETCHT0:
@@ -205,11 +212,12 @@ static int excluded(unsigned int id)
 	case X86_INS_CLFLUSHOPT:
 	case X86_INS_CLWB:
 	case X86_INS_INVLPG:
+		return 2;
 	case X86_INS_CALL:
 	case X86_INS_JMP:
 	case X86_INS_LCALL:
 	case X86_INS_LJMP:
-		return 1;
+		return 3;
 	default:
 		return 0;
 	}
@@ -427,6 +435,7 @@ static struct stats st;
 static struct table t_bad;	/* disagreements by mnemonic: reason */
 static struct table t_unhandled;	/* forms mmio_decode() refused */
 static struct table t_mnem_bad;	/* disagreements by mnemonic */
+static struct table t_mnem_all;	/* every checked instruction */
 static int verbose;
 
 static void fmt_insn(const cs_insn *ci, char *buf, size_t len)
@@ -653,6 +662,7 @@ static void check_one(const cs_insn *ci, int raw)
 	int acc_form = accessor_form(ci);
 
 	st.selected++;
+	count(&t_mnem_all, ci->mnemonic, NULL);
 	if (acc_form)
 		st.accessor++;
 	fmt_insn(ci, desc, sizeof(desc));
@@ -757,13 +767,22 @@ static void walk_section(csh h, cs_insn *ci, const unsigned char *code,
 			next++;
 		if (next < nstarts && starts[next] - off < left)
 			left = starts[next] - off;
+		int why;
+
 		if (!cs_disasm_iter(h, &p, &left, &addr, ci)) {
 			off++;
+			n_bad_bytes++;
 			continue;
 		}
 		off += ci->size;
-		if (mem_operand(&ci->detail->x86) < 0 || excluded(ci->id))
+		n_insns++;
+		if (mem_operand(&ci->detail->x86) < 0)
 			continue;
+		why = excluded(ci->id);
+		if (why) {
+			n_excluded[why]++;
+			continue;
+		}
 		if (sampled())
 			check_one(ci, raw);
 	}
@@ -996,7 +1015,12 @@ int main(int argc, char **argv)
 	cs_free(ci, 1);
 	cs_close(&h);
 
-	printf("files: %lu read, %lu unreadable\n", files_done, files_bad);
+	printf("files: %lu read, %lu unreadable; %lu instructions, %lu bytes "
+	       "capstone could not decode\n", files_done, files_bad, n_insns,
+	       n_bad_bytes);
+	printf("not counted: %lu %s, %lu %s, %lu %s\n",
+	       n_excluded[1], excluded_why[1], n_excluded[2], excluded_why[2],
+	       n_excluded[3], excluded_why[3]);
 	table_print(&t_mnem_bad, "disagreements (incl. unhandled) by mnemonic",
 		    verbose ? 1000 : 60);
 	table_print(&t_bad, "disagreements by mnemonic and reason",
@@ -1004,6 +1028,10 @@ int main(int argc, char **argv)
 	table_print(&t_unhandled, "forms the decoder does not handle",
 		    verbose ? 1000 : 80);
 	table_print(&t_fix, "capstone 4.0.2 corrections applied", 100);
+	printf("checked: %zu distinct mnemonics\n", t_mnem_all.used);
+	if (verbose)
+		table_print(&t_mnem_all, "checked instructions by mnemonic",
+			    1000);
 	printf("unhandled: %lu; MMIO accessor forms: %lu, %lu disagree\n",
 	       st.unhandled, st.accessor, st.accessor_bad);
 	pct = st.selected ? 100.0 * st.agree / st.selected : 0.0;

@@ -58,6 +58,7 @@ struct tcase {
 	unsigned char str, flags, xflags;
 	unsigned long long imm;
 	unsigned char vec_offset;
+	unsigned char opmask;
 };
 
 #define BYTES(...)	.b = { __VA_ARGS__ }, \
@@ -471,13 +472,13 @@ static const struct tcase cases[] = {
 	  DST(VEC, 0, 64, ZX), .flags = F_EVEX),
 	T("vmovdqu16 ymmword ptr [rdi] {k1}, ymm0", "masked store",
 	  BYTES(0x62, 0xf1, 0xff, 0x29, 0x7f, 0x07), WR, 32, SRC(VEC, 0),
-	  .flags = F_EVEX | F_MASK),
+	  .flags = F_EVEX | F_MASK, .opmask = 1),
 	T("vmovdqu32 xmm17, xmmword ptr [rdi + 0x10]", "disp8*N, EVEX.R'",
 	  BYTES(0x62, 0xe1, 0x7e, 0x08, 0x6f, 0x4f, 0x01), RD, 16,
 	  DST(VEC, 17, 16, ZX), .flags = F_EVEX),
 	T("vmovdqu64 zmmword ptr [rdi] {k2}, zmm1", "",
 	  BYTES(0x62, 0xf1, 0xfe, 0x4a, 0x7f, 0x0f), WR, 64, SRC(VEC, 1),
-	  .flags = F_EVEX | F_MASK),
+	  .flags = F_EVEX | F_MASK, .opmask = 2),
 	T("vmovdqa64 zmm2, zmmword ptr [rdi]", "",
 	  BYTES(0x62, 0xf1, 0xfd, 0x48, 0x6f, 0x17), RD, 64,
 	  DST(VEC, 2, 64, ZX), .flags = F_EVEX),
@@ -513,6 +514,59 @@ static const struct tcase cases[] = {
 	  SIMM(0x12345678)),
 	T("vpaddd ymm0, ymm1, ymmword ptr [rdi]", "",
 	  BYTES(0xc5, 0xf5, 0xfe, 0x07), RD, 32, DST(CMP, 0, 0, 0),
+	  .flags = F_VEX),
+
+	/* ---- lanes, broadcasts, conversions ---- */
+	T("pinsrd xmm1, dword ptr [rdi], 3", "lane 3",
+	  BYTES(0x66, 0x0f, 0x3a, 0x22, 0x0f, 0x03), RD, 4,
+	  DST(VEC, 1, 4, 0), .vec_offset = 12, .xflags = MMIO_XF_VECLANE),
+	T("pinsrw xmm0, word ptr [rdi], 5", "lane 5",
+	  BYTES(0x66, 0x0f, 0xc4, 0x07, 0x05), RD, 2, DST(VEC, 0, 2, 0),
+	  .vec_offset = 10, .xflags = MMIO_XF_VECLANE),
+	T("pextrb byte ptr [rdi], xmm2, 0xf", "lane 15",
+	  BYTES(0x66, 0x0f, 0x3a, 0x14, 0x17, 0x0f), WR, 1, SRC(VEC, 2),
+	  .vec_offset = 15, .xflags = MMIO_XF_VECLANE),
+	T("vinsertf128 ymm0, ymm1, xmmword ptr [rdi], 1", "upper lane",
+	  BYTES(0xc4, 0xe3, 0x75, 0x18, 0x07, 0x01), RD, 16,
+	  DST(VEC, 0, 16, 0), .vec_offset = 16, .xflags = MMIO_XF_VECLANE,
+	  .flags = F_VEX),
+	T("vextracti128 xmmword ptr [rdi], ymm3, 1", "upper lane",
+	  BYTES(0xc4, 0xe3, 0x7d, 0x39, 0x1f, 0x01), WR, 16, SRC(VEC, 3),
+	  .vec_offset = 16, .xflags = MMIO_XF_VECLANE, .flags = F_VEX),
+	T("vbroadcastss ymm0, dword ptr [rdi]", "",
+	  BYTES(0xc4, 0xe2, 0x7d, 0x18, 0x07), RD, 4, DST(CMP, 0, 0, 0),
+	  .flags = F_VEX),
+	T("vpbroadcastq zmm5, qword ptr [rcx + 0x40]", "EVEX",
+	  BYTES(0x62, 0xf2, 0xfd, 0x48, 0x59, 0x69, 0x08), RD, 8,
+	  DST(CMP, 0, 0, 0), .flags = F_EVEX),
+	T("cvtps2pd xmm0, qword ptr [rdi]", "", BYTES(0x0f, 0x5a, 0x07), RD,
+	  8, DST(CMP, 0, 0, 0)),
+	T("pmovzxbd xmm0, dword ptr [rdi]", "",
+	  BYTES(0x66, 0x0f, 0x38, 0x31, 0x07), RD, 4, DST(CMP, 0, 0, 0)),
+	T("movddup xmm0, qword ptr [rdi]", "", BYTES(0xf2, 0x0f, 0x12, 0x07),
+	  RD, 8, DST(CMP, 0, 0, 0)),
+	T("vmovdqu8 xmm0 {k1} {z}, xmmword ptr [rsi]", "zero-masked load",
+	  BYTES(0x62, 0xf1, 0x7f, 0x89, 0x6f, 0x06), RD, 16,
+	  DST(VEC, 0, 16, ZX), .flags = F_EVEX | F_MASK, .opmask = 1),
+	T("vmovdqu32 zmmword ptr [rdi] {k7}, zmm31", "EVEX.R' store",
+	  BYTES(0x62, 0x61, 0x7e, 0x4f, 0x7f, 0x3f), WR, 64, SRC(VEC, 31),
+	  .flags = F_EVEX | F_MASK, .opmask = 7),
+
+	/* ---- x87, ADX, BMI ---- */
+	T("fld qword ptr [rdi]", "", BYTES(0xdd, 0x07), RD, 8,
+	  DST(CMP, 0, 0, 0)),
+	T("fistp word ptr [rdi]", "", BYTES(0xdf, 0x1f), WR, 2,
+	  SRC(CMP, 0)),
+	T("fnstcw word ptr [rdi]", "", BYTES(0xd9, 0x3f), WR, 2,
+	  SRC(CMP, 0)),
+	T("adcx r8, qword ptr [rcx + 8]", "",
+	  BYTES(0x66, 0x4c, 0x0f, 0x38, 0xf6, 0x41, 0x08), RD, 8,
+	  DST(CMP, 0, 0, 0)),
+	T("mulx r9, r8, qword ptr [rdi]", "",
+	  BYTES(0xc4, 0x62, 0xbb, 0xf6, 0x0f), RD, 8, DST(CMP, 0, 0, 0),
+	  .flags = F_VEX),
+	T("andn eax, ecx, dword ptr [rdi]", "",
+	  BYTES(0xc4, 0xe2, 0x70, 0xf2, 0x07), RD, 4, DST(CMP, 0, 0, 0),
 	  .flags = F_VEX),
 
 	/* ---- refused: not data accesses, or not understood ---- */
@@ -593,6 +647,7 @@ static int check_case(const struct tcase *c)
 	CHECK(in.xflags, c->xflags);
 	if (c->sk == VEC || c->dk == VEC)
 		CHECK(in.vec_offset, c->vec_offset);
+	CHECK(in.opmask, c->opmask);
 	CHECK(in.modrm_mem, c->str == 0 && !(c->b[0] >= 0xa0 &&
 					      c->b[0] <= 0xa3) &&
 	      !(c->n > 1 && c->b[0] == 0x48 && c->b[1] == 0xa3));

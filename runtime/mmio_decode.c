@@ -50,7 +50,7 @@ enum {
 	C_PSHUF, C_VMOVD_LD, C_VMOVD_ST, C_VMOVDQ_LD, C_VMOVDQ_ST,
 	C_VMOVQ_ST, C_VMOVNTDQ, C_CVT_E6, C_PINSRW, C_MOVNTDQA, C_PMOVX,
 	C_VBCAST, C_VPACKED, C_MOVBE_CRC, C_BMI, C_FMA, C_ROUNDS, C_PEXTR,
-	C_PINSR, C_VINS128, C_VEXT128, C_VCVTPS2PH, C_X87, C_ADX,
+	C_PINSR, C_VINS128, C_VEXT128, C_VCVTPS2PH, C_X87, C_ADX, C_MOVDIR,
 	C__COUNT
 };
 
@@ -209,6 +209,7 @@ static const u16 map2[256] = {
 	[0xb6 ... 0xbf] = V_(C_FMA),
 	[0xdb ... 0xdf] = LV(C_PACKED66),
 	[0xf0] = L_(C_MOVBE_CRC), [0xf1] = L_(C_MOVBE_CRC),
+	[0xf8] = L_(C_MOVDIR), [0xf9] = L_(C_MOVDIR),
 	[0xf2] = V_(C_BMI), [0xf3] = V_(C_BMI),
 	[0xf5] = V_(C_BMI),
 	[0xf6] = E(C_ADX, I_NONE, T_LEG | T_VEX),
@@ -253,6 +254,7 @@ enum {
 	M_BSF, M_BSR, M_POPCNT, M_CRC32, M_SEG, M_MXCSR,
 	M_VMOV, M_VMOVNT, M_VMOVNTDQA, M_VMOVLH, M_VARITH, M_VCVT,
 	M_VINSERT, M_VEXTRACT, M_VBCAST, M_BMI, M_ADX, M_X87,
+	M_MOVDIRI, M_MOVDIR64B, M_ENQCMD, M_ENQCMDS,
 	M__COUNT
 };
 
@@ -284,7 +286,8 @@ static const char *const mnem_names[M__COUNT] = {
 	[M_VARITH] = "vector-op", [M_VCVT] = "vector-cvt",
 	[M_VINSERT] = "vector-insert", [M_VEXTRACT] = "vector-extract",
 	[M_VBCAST] = "vbroadcast", [M_BMI] = "bmi", [M_ADX] = "adcx/adox",
-	[M_X87] = "x87",
+	[M_X87] = "x87", [M_MOVDIRI] = "movdiri", [M_MOVDIR64B] = "movdir64b",
+	[M_ENQCMD] = "enqcmd", [M_ENQCMDS] = "enqcmds",
 };
 
 const char *mmio_decode_mnemonic(const struct mmio_insn *insn)
@@ -1035,6 +1038,36 @@ static int cls_movbe_crc(struct mmio_dec *d, struct mmio_insn *in)
 	return 0;
 }
 
+/*
+ * MOVDIRI (0f38 f9): a direct store from a register.  MOVDIR64B (66),
+ * ENQCMD (f2), ENQCMDS (f3) 0f38 f8: copy the 64 bytes at the ModRM
+ * operand to the address in the ModRM.reg register, as one write.
+ */
+static int cls_movdir(struct mmio_dec *d, struct mmio_insn *in)
+{
+	static const u8 names[4] = { 0, M_MOVDIR64B, M_ENQCMDS, M_ENQCMD };
+
+	in->flags |= MMIO_INSN_NONTEMPORAL;
+	if (d->opcode == 0xf9) {
+		if (d->pp != 0)
+			return -1;
+		in->mnem = M_MOVDIRI;
+		set_acc(in, MMIO_ACC_WRITE, d->w ? 8 : 4);
+		src_gpr(d, in, 0);
+		return 0;
+	}
+	if (d->pp == 0)
+		return -1;
+	in->mnem = names[d->pp];
+	/* two different locations, like MOVS: no RMW flag */
+	in->access = MMIO_ACC_READ | MMIO_ACC_WRITE;
+	in->width = 64;
+	in->src_kind = MMIO_OPND_MEM_MODRM;
+	in->dst_kind = MMIO_OPND_MEM_REG;
+	in->dst_reg = gpr_reg(d);
+	return 0;
+}
+
 /* VEX-encoded BMI1/BMI2 with a memory source. */
 static int cls_bmi(struct mmio_dec *d, struct mmio_insn *in)
 {
@@ -1609,6 +1642,7 @@ static int dec_gp_class(struct mmio_dec *d, struct mmio_insn *in)
 	case C_MOVBE_CRC: return cls_movbe_crc(d, in);
 	case C_BMI:	return cls_bmi(d, in);
 	case C_ADX:	return cls_adx(d, in);
+	case C_MOVDIR:	return cls_movdir(d, in);
 	case C_X87:	return cls_x87(d, in);
 	default:	return 1;	/* not a general-purpose class */
 	}

@@ -41,6 +41,11 @@ enum mmio_opnd_kind {
 	MMIO_OPND_COMPUTED,	/* RMW result or compare: no register holds it */
 	MMIO_OPND_CMPXCHG_AX,	/* CMPXCHG read: rax after if ZF=0, else
 				 * rax before */
+	/* added (additive): */
+	MMIO_OPND_MEM_MODRM,	/* MOVDIR64B/ENQCMD src: the 64 bytes at the
+				 * ModRM memory operand */
+	MMIO_OPND_MEM_REG,	/* MOVDIR64B/ENQCMD dst: memory at the
+				 * address held in register dst_reg */
 };
 
 /* Value extension into the destination register (mmio_insn.dst_ext). */
@@ -106,17 +111,21 @@ struct mmio_insn {
  * Conventions:
  * - width is the size of one memory access (one element for string ops).
  *   access has both bits for read-modify-write forms (MMIO_INSN_RMW set)
- *   and for MOVS (reads [rsi], writes [rdi]: two locations, no RMW flag).
+ *   and for MOVS (reads [rsi], writes [rdi]: two locations, no RMW flag)
+ *   and MOVDIR64B/ENQCMD(S) (read ModRM memory, write [dst_reg]).
  * - src (the value written): GPR = the low @width bytes of that register;
  *   GPR8H = byte 1 of register src_reg & 3 (ah/ch/dh/bh); VEC = @width
  *   bytes of the vector register from byte vec_offset (normally 0); IMM =
  *   imm (already sign-extended as the CPU does and truncated to @width);
  *   MEM_SI = what MOVS read at [rsi]; PORT = what INS read from port dx;
+ *   MEM_MODRM = the 64 bytes MOVDIR64B/ENQCMD(S) read at the ModRM operand;
  *   COMPUTED = the result of an ALU operation, SETcc, POP...
  * - dst (where the value read goes): GPR/GPR8H/VEC = that register, of
  *   which dst_width bytes are written (from vec_offset for VEC);
  *   CMPXCHG_AX = rax (dst_width bytes) receives it only when the compare
- *   failed (ZF=0); MEM_DI = MOVS stores it at [rdi]; PORT = OUTS sends it
+ *   failed (ZF=0); MEM_DI = MOVS stores it at [rdi]; MEM_REG = MOVDIR64B
+ *   and ENQCMD(S) store it at the address in register dst_reg (a 64-byte
+ *   write, e.g. iosubmit_cmds512() to a device portal); PORT = OUTS sends it
  *   to port dx; COMPUTED = it only feeds a computation or compare.
  * - dst_ext, from @width up to dst_width bytes: ZERO = zero-extended,
  *   SIGN = sign-extended, NONE = no extension (@width == dst_width).

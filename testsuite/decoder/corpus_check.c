@@ -291,7 +291,8 @@ static int string_kind(const cs_insn *ci)
  *  M3  MMX punpcklbw/wd/dq mm, m32 read 4 bytes (capstone: 8).
  *  M4  a 66 prefix before F3/F2 on a string instruction selects 16-bit
  *      elements: gas assembles "rep movsw" as 66 f3 a5 and objdump reads
- *      it back so; capstone 4.0.2 reads it as rep movsd (4).
+ *      it back so; capstone 4.0.2 reads it as rep movsd (4), and names
+ *      eax for ax in stos/lods: the register size is then not compared.
  */
 static int is_store_only(unsigned int id)
 {
@@ -564,6 +565,16 @@ static const int str_map[] = {
 	[STR_INS] = MMIO_STR_INS, [STR_OUTS] = MMIO_STR_OUTS,
 };
 
+/* Rule M4 applies: capstone's element size is wrong for this string op. */
+static int m4_string(const cs_insn *ci)
+{
+	const cs_x86 *x = &ci->detail->x86;
+	int m = mem_operand(x);
+
+	return string_kind(ci) != STR_NONE && x->prefix[2] == 0x66 &&
+	       !(x->rex & 8) && m >= 0 && x->operands[m].size == 4;
+}
+
 static int cs_width(const cs_insn *ci, int m, int raw)
 {
 	int size = ci->detail->x86.operands[m].size, fixed = size;
@@ -593,8 +604,7 @@ static int cs_width(const cs_insn *ci, int m, int raw)
 			fixed = 4;
 		break;
 	}
-	if (string_kind(ci) != STR_NONE && ci->detail->x86.prefix[2] == 0x66 &&
-	    !(ci->detail->x86.rex & 8) && size == 4)
+	if (m4_string(ci))
 		fixed = 2;
 	if (fixed != size) {
 		snprintf(key, sizeof(key), "%s: width %d -> %d",
@@ -612,7 +622,7 @@ static const char *compare(const cs_insn *ci, const struct mmio_insn *in,
 	int m = mem_operand(x);
 	int acc = cs_access(ci, raw);
 	int sk = string_kind(ci);
-	int kind;
+	int kind, regsize;
 
 	if (in->length != ci->size)
 		return "length";
@@ -625,19 +635,19 @@ static const char *compare(const cs_insn *ci, const struct mmio_insn *in,
 	if (sk != STR_NONE &&
 	    !!(in->flags & MMIO_INSN_REP) != !!x->prefix[0])
 		return "rep";
+	regsize = !raw && m4_string(ci) ? 0 : in->width;
 	kind = in->src_kind;
 	if ((kind == MMIO_OPND_GPR || kind == MMIO_OPND_GPR8H) &&
-	    !cs_has_reg(x, kind, in->src_reg,
-			ci->id == X86_INS_MOVNTI || in->xflags & MMIO_XF_BSWAP ?
-			in->width : in->width))
+	    !cs_has_reg(x, kind, in->src_reg, regsize))
 		return "src-register";
 	if (kind == MMIO_OPND_VEC && !cs_has_reg(x, kind, in->src_reg, 0))
 		return "src-vector";
 	if (kind == MMIO_OPND_IMM && !cs_has_imm(x, in->imm, in->width))
 		return "src-immediate";
+	regsize = !raw && m4_string(ci) ? 0 : in->dst_width;
 	kind = in->dst_kind;
 	if ((kind == MMIO_OPND_GPR || kind == MMIO_OPND_GPR8H) &&
-	    !cs_has_reg(x, kind, in->dst_reg, in->dst_width))
+	    !cs_has_reg(x, kind, in->dst_reg, regsize))
 		return "dst-register";
 	if (kind == MMIO_OPND_VEC && !cs_has_reg(x, kind, in->dst_reg, 0))
 		return "dst-vector";

@@ -1702,8 +1702,7 @@ static int lock_ok(const struct mmio_dec *d, const struct mmio_insn *in)
 {
 	if (!d->lock)
 		return 1;
-	if (in->string_op || !(in->access & MMIO_ACC_WRITE) ||
-	    !(in->access & MMIO_ACC_READ))
+	if (!(in->flags & MMIO_INSN_RMW))	/* not MOVS, MOVDIR64B... */
 		return 0;
 	return in->mnem != M_SHL && in->mnem != M_SHR && in->mnem != M_SAR &&
 	       in->mnem != M_SAL && in->mnem != M_ROL && in->mnem != M_ROR &&

@@ -485,7 +485,7 @@ void MmioLowering::lower_unit(Unit &u, bool is_user, bool aliases)
 	}
 }
 
-std::string MmioLowering::render(const Unit &u) const
+std::string MmioLowering::render(const Unit &u)
 {
 	const std::string &text = u.file->text;
 	const auto &toks = u.script.tokens;
@@ -531,6 +531,10 @@ std::string MmioLowering::render(const Unit &u) const
 			out += s;
 			if (nl > nl_new)
 				out.append(nl - nl_new, '\n');
+			if (nl_new > nl)
+				error("cannot lower kernel.mmio probes here without moving the lines "
+				      "after it: the expansion holds embedded code of several lines",
+				      toks[i]);
 			copied = e;
 		}
 		i = j;
@@ -565,10 +569,11 @@ bool MmioLowering::lower()
 	for (auto &u : units_)
 		if (!u->is_user && !u->repl.empty())
 			tapset_out_[u->file->name] = render(*u);
-	if (!user_)
-		return true;
-	user_out_ = render(*user_);
-	if (!uses_mmio_)
+	if (user_)
+		user_out_ = render(*user_);
+	if (!diags_.empty())
+		return false;
+	if (!user_ || !uses_mmio_)
 		return true;
 	if (!user_out_.empty() && user_out_.back() != '\n')
 		user_out_ += '\n';

@@ -70,7 +70,7 @@ private:
 				     std::string &point_cond, bool &optional);
 	void rewrite_body(Unit &u, size_t first, size_t last);
 	void lower_unit(Unit &u, bool is_user, bool aliases);
-	std::string render(const Unit &u) const;
+	std::string render(const Unit &u);
 	unsigned new_probe_index(const TokenPtr &at);
 	void error(const std::string &m, const TokenPtr &t) { diags_.push_back({ m, t }); }
 	Alias *find_alias(const ProbePoint &pp, bool &with_suffix);

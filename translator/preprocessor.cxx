@@ -11,6 +11,9 @@ namespace stapmmio {
 
 namespace {
 
+const size_t max_macro_depth = 256;
+const size_t max_expanded_tokens = 1000000;
+
 bool starts_with(const std::string &s, const char *p)
 {
 	return s.compare(0, strlen(p), p) == 0;
@@ -78,6 +81,8 @@ TokenPtr Preprocessor::next_pp1()
 		return raw();
 	auto &act = stack_.back();
 	if (act->cursor < act->macro->body.size()) {
+		if (++expanded_ > max_expanded_tokens)
+			throw ParseError("macro expansion too large", act->tok);
 		auto t = std::make_shared<Token>(*act->macro->body[act->cursor++]);
 		t->chain = act->tok;
 		t->begin = inv_begin_;
@@ -225,6 +230,10 @@ TokenPtr Preprocessor::scan_pp1(bool ignore_macros)
 				inv_end_ = last->end > t->begin ? last->end : t->end;
 				inv_group_ = next_group_++;
 			}
+			// stap itself expands a recursive macro without end; the
+			// pass gives up and leaves the script to stap
+			if (stack_.size() >= max_macro_depth)
+				throw ParseError("macro expansion too deep", t);
 			stack_.push_back(nact);
 			continue;
 		}

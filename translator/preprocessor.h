@@ -83,6 +83,7 @@ private:
 	// span of the outermost active macro invocation
 	size_t inv_begin_ = 0, inv_end_ = 0;
 	int inv_group_ = -1;
+	size_t expanded_ = 0;
 	bool last_ate_ws_ = false;
 	bool lexer_ws_ = false;
 };

@@ -515,7 +515,7 @@ int main(int argc, char **argv)
 		exit(1);
 	};
 	if (env.privilege != "stapdev")
-		semantic_fail("probe point is not allowed for --privilege=" + env.privilege);
+		semantic_fail("kernel.mmio probe point is not allowed for --privilege=" + env.privilege);
 	if (env.runtime != "kernel")
 		semantic_fail("kernel.mmio probes need the kernel runtime, not --runtime=" +
 			      env.runtime);

@@ -455,6 +455,9 @@ static void test_diagnostics()
 		 "\tin expansion of macro: operator '@R' at :2:7\n"
 		 "        source: probe @R {}\n"
 		 "                      ^\n\n");
+	// an expansion that would add lines where it is re-emitted
+	CHECK(contains(diag("@define M %( %{ 1\n %} + $addr %)\nprobe kernel.mmio(1) { x = @M }"),
+		       "cannot lower kernel.mmio probes here without moving the lines after it"));
 	// tabs in the source line are kept under the caret
 	CHECK(contains(diag("\tprobe kernel.mmio(1).length(0) {}"), "source: \tprobe kernel.mmio(1).length(0) {}\n                \t      ^\n"));
 }

@@ -292,7 +292,7 @@ run_guest() {
 
 	local accel=tcg cmdline
 	((smp > 1)) && accel=tcg,thread=multi
-	cmdline="root=/dev/vda rw init=/lab-init console=ttyS0 nokaslr panic=-1"
+	cmdline="root=/dev/vda rw init=/lab-init console=ttyS0 nokaslr panic=-1 tsc=reliable"
 	[[ -n $append ]] && cmdline+=" $append"
 	QEMU_ARGS=(-nodefaults -no-user-config -display none -no-reboot
 		-machine pc -accel "$accel" -smp "$smp" -m "$mem"

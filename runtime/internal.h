@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * internal.h - what the parts of the stap_mmio runtime share.
+ * What the parts of the stap_mmio runtime share.
  *
  * The parts and what each one owns:
  *   stap_mmio_main.c  module init/exit, the exported ops table
@@ -121,8 +121,8 @@ int smmio_mappings_init(void);
 void smmio_mappings_exit(void);
 int smmio_rearm_all(const struct smmio_dispatch *d, int *conflicts);
 unsigned long smmio_mapping_count_missed(void);
-void smmio_for_each_mapping(void (*fn)(struct smmio_mapping *, void *),
-			    void *arg);
+typedef void (*smmio_mapping_fn_t)(struct smmio_mapping *m, void *arg);
+void smmio_for_each_mapping(smmio_mapping_fn_t fn, void *arg);
 
 /* kmmio_probe.c */
 void smmio_pre_handler(struct kmmio_probe *p, struct pt_regs *regs,

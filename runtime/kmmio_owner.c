@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kmmio_owner.c - bring the kernel's kmmio up, and share it with the
+ * Bring the kernel's kmmio up, and share it with the
  * kernel's own mmiotrace tracer.
  *
  * kmmio is not initialised until the mmiotrace tracer is enabled

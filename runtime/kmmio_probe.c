@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kmmio_probe.c - the kmmio pre and post handlers: decode the faulting
+ * The kmmio pre and post handlers: decode the faulting
  * instruction, capture the value, deliver one event per access.
  *
  * Contexts, as kmmio calls us:
@@ -27,6 +27,8 @@
 #include <linux/sched/clock.h>
 #include <linux/mm.h>
 #include <linux/vmalloc.h>
+#include <linux/kprobes.h>
+#include <linux/swab.h>
 #include <asm/ptrace.h>
 #include "internal.h"
 #include "mmio_decode.h"
@@ -84,6 +86,17 @@ static inline u64 smmio_mask(unsigned int width)
 	return width >= 8 ? ~0ULL : (1ULL << (8 * width)) - 1;
 }
 
+/* MOVBE: the @width-byte value as it is in memory. */
+static u64 smmio_bswap(u64 v, unsigned int width)
+{
+	switch (width) {
+	case 2: return swab16(v);
+	case 4: return swab32(v);
+	case 8: return swab64(v);
+	default: return v;
+	}
+}
+
 static unsigned long *smmio_gpr(struct pt_regs *regs, unsigned int reg)
 {
 	switch (reg & 15) {
@@ -110,41 +123,138 @@ struct smmio_vec {
 	u64 q[4];
 } __aligned(32);
 
-#define SMMIO_XMM_CASE(n) \
-	case n: asm volatile("movdqu %%xmm" #n ", %0" : "=m"(buf)); break
-#define SMMIO_YMM_CASE(n) \
-	case n: asm volatile("vmovdqu %%ymm" #n ", %0" : "=m"(buf)); break
+#define SMMIO_XMM(n) \
+	do { asm volatile("movdqu %%xmm" #n ", %0" : "=m"(*buf)); } while (0)
+#define SMMIO_YMM(n) \
+	do { asm volatile("vmovdqu %%ymm" #n ", %0" : "=m"(*buf)); } while (0)
+
+/* The low 16 bytes of xmm@reg into @buf. */
+static void smmio_save_xmm(unsigned int reg, struct smmio_vec *buf)
+{
+	switch (reg) {
+	case 0:
+		SMMIO_XMM(0);
+		break;
+	case 1:
+		SMMIO_XMM(1);
+		break;
+	case 2:
+		SMMIO_XMM(2);
+		break;
+	case 3:
+		SMMIO_XMM(3);
+		break;
+	case 4:
+		SMMIO_XMM(4);
+		break;
+	case 5:
+		SMMIO_XMM(5);
+		break;
+	case 6:
+		SMMIO_XMM(6);
+		break;
+	case 7:
+		SMMIO_XMM(7);
+		break;
+	case 8:
+		SMMIO_XMM(8);
+		break;
+	case 9:
+		SMMIO_XMM(9);
+		break;
+	case 10:
+		SMMIO_XMM(10);
+		break;
+	case 11:
+		SMMIO_XMM(11);
+		break;
+	case 12:
+		SMMIO_XMM(12);
+		break;
+	case 13:
+		SMMIO_XMM(13);
+		break;
+	case 14:
+		SMMIO_XMM(14);
+		break;
+	case 15:
+		SMMIO_XMM(15);
+		break;
+	}
+}
+
+/* All 32 bytes of ymm@reg into @buf. */
+static void smmio_save_ymm(unsigned int reg, struct smmio_vec *buf)
+{
+	switch (reg) {
+	case 0:
+		SMMIO_YMM(0);
+		break;
+	case 1:
+		SMMIO_YMM(1);
+		break;
+	case 2:
+		SMMIO_YMM(2);
+		break;
+	case 3:
+		SMMIO_YMM(3);
+		break;
+	case 4:
+		SMMIO_YMM(4);
+		break;
+	case 5:
+		SMMIO_YMM(5);
+		break;
+	case 6:
+		SMMIO_YMM(6);
+		break;
+	case 7:
+		SMMIO_YMM(7);
+		break;
+	case 8:
+		SMMIO_YMM(8);
+		break;
+	case 9:
+		SMMIO_YMM(9);
+		break;
+	case 10:
+		SMMIO_YMM(10);
+		break;
+	case 11:
+		SMMIO_YMM(11);
+		break;
+	case 12:
+		SMMIO_YMM(12);
+		break;
+	case 13:
+		SMMIO_YMM(13);
+		break;
+	case 14:
+		SMMIO_YMM(14);
+		break;
+	case 15:
+		SMMIO_YMM(15);
+		break;
+	}
+}
 
 /*
- * Copy vector register @reg (live: the faulting code owns the FPU) into
- * @out.  Returns false for what we cannot read (zmm, xmm16..31).
+ * Copy @width bytes from byte @offset of vector register @reg (live: the
+ * faulting code owns the FPU) into @out.  Returns false for what we cannot
+ * read (zmm, xmm16..31).
  */
-static bool smmio_read_vec(unsigned int reg, unsigned int width, u64 *out)
+static bool smmio_read_vec(unsigned int reg, unsigned int offset,
+			   unsigned int width, u64 *out)
 {
 	struct smmio_vec buf;
 
-	if (reg > 15 || width > 32)
+	if (reg > 15 || offset + width > 32)
 		return false;
-	if (width <= 16) {
-		switch (reg) {
-		SMMIO_XMM_CASE(0); SMMIO_XMM_CASE(1); SMMIO_XMM_CASE(2);
-		SMMIO_XMM_CASE(3); SMMIO_XMM_CASE(4); SMMIO_XMM_CASE(5);
-		SMMIO_XMM_CASE(6); SMMIO_XMM_CASE(7); SMMIO_XMM_CASE(8);
-		SMMIO_XMM_CASE(9); SMMIO_XMM_CASE(10); SMMIO_XMM_CASE(11);
-		SMMIO_XMM_CASE(12); SMMIO_XMM_CASE(13); SMMIO_XMM_CASE(14);
-		SMMIO_XMM_CASE(15);
-		}
-	} else {
-		switch (reg) {
-		SMMIO_YMM_CASE(0); SMMIO_YMM_CASE(1); SMMIO_YMM_CASE(2);
-		SMMIO_YMM_CASE(3); SMMIO_YMM_CASE(4); SMMIO_YMM_CASE(5);
-		SMMIO_YMM_CASE(6); SMMIO_YMM_CASE(7); SMMIO_YMM_CASE(8);
-		SMMIO_YMM_CASE(9); SMMIO_YMM_CASE(10); SMMIO_YMM_CASE(11);
-		SMMIO_YMM_CASE(12); SMMIO_YMM_CASE(13); SMMIO_YMM_CASE(14);
-		SMMIO_YMM_CASE(15);
-		}
-	}
-	memcpy(out, buf.q, width);
+	if (offset + width <= 16)
+		smmio_save_xmm(reg, &buf);
+	else
+		smmio_save_ymm(reg, &buf);
+	memcpy(out, (u8 *)buf.q + offset, width);
 	return true;
 }
 
@@ -246,7 +356,8 @@ static void smmio_capture_write(struct smmio_cpu_state *st,
 		st->wvalue[0] = in->imm & smmio_mask(w);
 		break;
 	case MMIO_OPND_VEC:
-		st->wvalue_known = smmio_read_vec(in->src_reg, w, st->wvalue);
+		st->wvalue_known = smmio_read_vec(in->src_reg, in->vec_offset,
+						  w, st->wvalue);
 		break;
 	case MMIO_OPND_MEM_SI:
 		st->wvalue_known = smmio_read_ram(st->si_before, w,
@@ -256,10 +367,17 @@ static void smmio_capture_write(struct smmio_cpu_state *st,
 		st->wvalue_known = false;
 		break;
 	}
+	if (in->xflags & MMIO_XF_BSWAP)
+		st->wvalue[0] = smmio_bswap(st->wvalue[0], w);
 	if (in->dst_kind == MMIO_OPND_CMPXCHG_AX)
 		st->src_before = *smmio_gpr(regs, in->src_reg);
 }
 
+/*
+ * The fault path is off limits to kprobes: it runs inside the page-fault
+ * and debug-trap handlers.  stap_mmio_event() is the one exception, by
+ * design; it is reached through an ftrace-based kprobe.
+ */
 void smmio_pre_handler(struct kmmio_probe *p, struct pt_regs *regs,
 		       unsigned long addr)
 {
@@ -301,6 +419,8 @@ static bool smmio_capture_read(const struct smmio_cpu_state *st,
 	switch (in->dst_kind) {
 	case MMIO_OPND_GPR:
 		ev->value = *smmio_gpr(regs, in->dst_reg) & smmio_mask(w);
+		if (in->xflags & MMIO_XF_BSWAP)
+			ev->value = smmio_bswap(ev->value, w);
 		return true;
 	case MMIO_OPND_GPR8H:
 		ev->value = (*smmio_gpr(regs, in->dst_reg - 4) >> 8) & 0xff;
@@ -315,7 +435,7 @@ static bool smmio_capture_read(const struct smmio_cpu_state *st,
 			return false;
 		break;
 	case MMIO_OPND_VEC:
-		if (!smmio_read_vec(in->dst_reg, w, v))
+		if (!smmio_read_vec(in->dst_reg, in->vec_offset, w, v))
 			return false;
 		break;
 	default:
@@ -492,3 +612,11 @@ void smmio_post_handler(struct kmmio_probe *p, unsigned long condition,
 		smmio_emit(st, regs, d);
 	rcu_read_unlock();
 }
+NOKPROBE_SYMBOL(smmio_pre_handler);
+NOKPROBE_SYMBOL(smmio_post_handler);
+NOKPROBE_SYMBOL(smmio_deliver);
+NOKPROBE_SYMBOL(smmio_emit);
+NOKPROBE_SYMBOL(smmio_decode);
+NOKPROBE_SYMBOL(smmio_capture_read);
+NOKPROBE_SYMBOL(smmio_capture_write);
+NOKPROBE_SYMBOL(mmio_decode);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * map_events.c - deliver MAP and UNMAP events.
+ * Deliver MAP and UNMAP events.
  *
  * Mappings come and go inside our ioremap/iounmap kprobe handlers, where a
  * stap probe on stap_mmio_event() would not fire (kprobes do not nest), so

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mappings.c - follow every ioremap()/iounmap() and arm the pages that
+ * Follow every ioremap()/iounmap() and arm the pages that
  * started sessions want.
  *
  * Every ioremap*() calls mmiotrace_ioremap(phys, size, virt) and every
@@ -414,8 +414,7 @@ int smmio_rearm_all(const struct smmio_dispatch *d, int *conflicts)
 	return 0;
 }
 
-void smmio_for_each_mapping(void (*fn)(struct smmio_mapping *, void *),
-			    void *arg)
+void smmio_for_each_mapping(smmio_mapping_fn_t fn, void *arg)
 {
 	struct smmio_mapping *m;
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mmio_decode.c - decode one x86-64 instruction that touched memory:
+ * Decode one x86-64 instruction that touched memory:
  * direction, width, and where the value written comes from or the value
  * read goes.  See mmio_decode.h for the conventions.
  *

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * mmio_decode.h - decode one x86-64 instruction that faulted on an MMIO
+ * Decode one x86-64 instruction that faulted on an MMIO
  * page: which way it moves data, how wide, and where the value written
  * comes from or the value read goes.
  *
@@ -39,13 +39,13 @@ enum mmio_opnd_kind {
 	MMIO_OPND_MEM_DI,	/* string op: memory at [rdi] */
 	MMIO_OPND_PORT,		/* INS/OUTS: an I/O port (value unknown) */
 	MMIO_OPND_COMPUTED,	/* RMW result or compare: no register holds it */
-	MMIO_OPND_CMPXCHG_AX,	/* CMPXCHG read: rax after if ZF=0, else
-				 * rax before */
-	/* added (additive): */
-	MMIO_OPND_MEM_MODRM,	/* MOVDIR64B/ENQCMD src: the 64 bytes at the
-				 * ModRM memory operand */
-	MMIO_OPND_MEM_REG,	/* MOVDIR64B/ENQCMD dst: memory at the
-				 * address held in register dst_reg */
+	/* CMPXCHG read: rax after if ZF=0, else rax before */
+	MMIO_OPND_CMPXCHG_AX,
+	/* Added after the first interface: */
+	/* MOVDIR64B/ENQCMD source: the 64 bytes at the ModRM operand */
+	MMIO_OPND_MEM_MODRM,
+	/* MOVDIR64B/ENQCMD destination: memory at the address in dst_reg */
+	MMIO_OPND_MEM_REG,
 };
 
 /* Value extension into the destination register (mmio_insn.dst_ext). */
@@ -71,15 +71,17 @@ enum mmio_string_op {
 
 /* More flags (mmio_insn.xflags). */
 #define MMIO_XF_REPNE		0x01	/* the REP prefix is F2 (REPNE) */
-#define MMIO_XF_BSWAP		0x02	/* MOVBE: memory value is the byte-
-					 * swapped register value */
+/* MOVBE: the memory value is the byte-swapped register value */
+#define MMIO_XF_BSWAP		0x02
 #define MMIO_XF_ADDR32		0x04	/* 67 prefix: 32-bit addressing */
-#define MMIO_XF_BITBASE		0x08	/* BT/BTS/BTR/BTC with a register bit
-					 * offset: the byte accessed may lie
-					 * outside the addressed operand */
+/*
+ * BT/BTS/BTR/BTC with a register bit offset: the byte accessed may lie
+ * outside the addressed operand.
+ */
+#define MMIO_XF_BITBASE		0x08
 #define MMIO_XF_FSGS		0x10	/* FS or GS segment override */
-#define MMIO_XF_VECLANE		0x20	/* the VEC value is one lane of the
-					 * register, at vec_offset */
+/* The VEC value is one lane of the register, at vec_offset */
+#define MMIO_XF_VECLANE		0x20
 
 struct mmio_insn {
 	u8 length;		/* instruction length in bytes */
@@ -99,11 +101,10 @@ struct mmio_insn {
 	u64 imm;		/* MMIO_OPND_IMM: value, truncated to width */
 	/* Added after the first interface (additive): */
 	u8 xflags;		/* MMIO_XF_* */
-	u8 vec_offset;		/* MMIO_OPND_VEC: byte offset of the value
-				 * inside the register (movhps, pextrd...) */
+	/* MMIO_OPND_VEC: the value's byte offset in the register (pextrd) */
+	u8 vec_offset;
 	u8 opmask;		/* EVEX: opmask register k1..k7, 0 none */
-	u8 mnem;		/* internal mnemonic index, see
-				 * mmio_decode_mnemonic() */
+	u8 mnem;		/* mnemonic index: mmio_decode_mnemonic() */
 	u8 modrm_reg;		/* ModRM reg field (/digit), 0..7 */
 };
 

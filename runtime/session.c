@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * session.c - the session API the generated stap modules call, and the
+ * The session API the generated stap modules call, and the
  * dispatch table the fault path reads.
  *
  * Every entry point may be called in atomic context (stap begin/end

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * stap_mmio.h - the contract between the stap_mmio runtime module and the
+ * The contract between the stap_mmio runtime module and the
  * SystemTap modules that use kernel.mmio probes.
  *
  * This header is the one definition of the event record and of the session
@@ -34,12 +34,13 @@
 #define STAP_MMIO_EV_STRING		0x0004	/* one element of a string op */
 #define STAP_MMIO_EV_REP		0x0008	/* ... with a REP prefix */
 #define STAP_MMIO_EV_WIDE		0x0010	/* width > 8: see value_hi[] */
-#define STAP_MMIO_EV_PRESENT_MAP	0x0020	/* MAP event for a mapping that
-						 * existed before the session */
-#define STAP_MMIO_EV_SMP_WINDOW		0x0040	/* other CPUs were online while
-						 * this access was stepped:
-						 * theirs to the page then
-						 * went unseen */
+/* A MAP event for a mapping that existed before the session started. */
+#define STAP_MMIO_EV_PRESENT_MAP	0x0020
+/*
+ * Other CPUs were online while this access was single-stepped: their own
+ * accesses to the page in that window went unseen.
+ */
+#define STAP_MMIO_EV_SMP_WINDOW		0x0040
 
 /* Range flags (stap_mmio_ops.add_range). */
 #define STAP_MMIO_RANGE_READ		0x1	/* deliver reads */

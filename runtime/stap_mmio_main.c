@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * stap_mmio_main.c - the stap_mmio runtime module: kernel.mmio probes for
+ * The stap_mmio runtime module: kernel.mmio probes for
  * SystemTap, on the kernel's kmmio.
  *
  * Load order matters: kmmio must be up before any page is armed, and the

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * stats.c - counters, and the debugfs files that show them:
+ * Counters, and the debugfs files that show them:
  *   /sys/kernel/debug/stap_mmio/stats     totals, one "name: value" a line
  *   /sys/kernel/debug/stap_mmio/mappings  every mapping followed, its spans
  *

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * symbols.c - find kernel symbols that are not exported.
+ * Find kernel symbols that are not exported.
  *
  * kallsyms_lookup_name() itself is not exported; a kprobe on it resolves
  * its address, which we then call.  Process context only (register_kprobe

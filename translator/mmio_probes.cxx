@@ -49,6 +49,19 @@ std::string condition_text(const ProbePoint &pp)
 	return tokens_text(pp.condition, 0, pp.condition.size() - 1);
 }
 
+// "$3" when the component's argument is exactly a $N reference
+std::string argument_reference(const Component &c)
+{
+	const Token *t = c.arg_tok.get();
+	if (!t || c.arg_negative || t->group < 0 || t->chain || !t->file ||
+	    t->end > t->file->text.size() || t->end - t->begin < 2)
+		return "";
+	std::string s = t->file->text.substr(t->begin, t->end - t->begin);
+	if (s[0] != '$' || s.find_first_not_of("0123456789", 1) != std::string::npos)
+		return "";
+	return s;
+}
+
 std::string quote(const std::string &s)
 {
 	return quote_as_string_literal(s);
@@ -67,6 +80,7 @@ struct MmioLowering::Unit {
 struct MmioLowering::Point {
 	bool direct = false;
 	uint64_t addr = 0, len = 1;
+	std::string addr_expr, len_expr;
 	unsigned flags = RANGE_READ | RANGE_WRITE;
 	int kind = 0;			// 0 access, 3 map only, 4 unmap only
 	std::string cond;
@@ -217,6 +231,7 @@ bool MmioLowering::analyse_point(const ProbePoint &pp, Point &out)
 		return false;
 	}
 	out.addr = mmio.arg_magnitude;
+	out.addr_expr = argument_reference(mmio);
 	bool have_len = false, have_kind = false;
 	for (size_t i = 2; i < pp.comps.size(); i++) {
 		const Component &c = pp.comps[i];
@@ -235,6 +250,7 @@ bool MmioLowering::analyse_point(const ProbePoint &pp, Point &out)
 				return false;
 			}
 			out.len = c.arg_magnitude;
+			out.len_expr = argument_reference(c);
 			continue;
 		}
 		if ((c.functor == "read" || c.functor == "write" || c.functor == "map" ||
@@ -284,7 +300,7 @@ std::string MmioLowering::check_expression(const std::vector<Point> &pts,
 			keys.push_back(key);
 			ks.push_back(new_probe_index(p.tok));
 		}
-		ranges_.push_back({ ks[g], p.addr, p.len, p.flags });
+		ranges_.push_back({ ks[g], p.addr, p.len, p.flags, p.addr_expr, p.len_expr });
 	}
 	point_cond.clear();
 	if (keys.size() == 1)
@@ -580,8 +596,10 @@ bool MmioLowering::lower()
 	std::string glue = "probe begin(-9223372036854775808) { __mmio_open(" +
 		quote(opts_.session_name) + ");";
 	for (auto &r : ranges_)
-		glue += " __mmio_add(" + std::to_string(r.probe) + ", " + hex(r.addr) + ", " +
-			hex(r.len) + ", " + std::to_string(r.flags) + ");";
+		glue += " __mmio_add(" + std::to_string(r.probe) + ", " +
+			(r.addr_expr.empty() ? hex(r.addr) : r.addr_expr) + ", " +
+			(r.len_expr.empty() ? hex(r.len) : r.len_expr) + ", " +
+			std::to_string(r.flags) + ");";
 	glue += " __mmio_start() }\n";
 	glue += "probe end(9223372036854775807), error { __mmio_close() }\n";
 	user_out_ += glue;

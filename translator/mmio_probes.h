@@ -28,6 +28,9 @@ struct MmioRange {
 	unsigned probe;		// K
 	uint64_t addr, len;
 	unsigned flags;		// STAP_MMIO_RANGE_*
+	// "$1" when the user wrote the address (length) as a script
+	// argument: the glue says so too, so stap sees the argument used
+	std::string addr_expr, len_expr;
 };
 
 class MmioLowering {

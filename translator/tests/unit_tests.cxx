@@ -307,6 +307,8 @@ static void test_lowering()
 	// $1 and @define as address and length
 	r = lower("probe kernel.mmio($1).length($2) { }", { "0x1000", "010" });
 	CHECK(r.ok && r.ranges.size() == 1 && r.ranges[0].addr == 0x1000 && r.ranges[0].len == 8);
+	// the glue refers to the arguments too, so stap sees them used
+	CHECK(contains(r.out, "__mmio_add(0, $1, $2, 3);"));
 
 	// every line keeps its number, whatever the probes span
 	std::string multi = "probe\nkernel.mmio(1)\n.length(2)\n{\n$value\n}\n// end\n";

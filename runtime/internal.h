@@ -122,7 +122,7 @@ void smmio_mappings_exit(void);
 int smmio_rearm_all(const struct smmio_dispatch *d, int *conflicts);
 unsigned long smmio_mapping_count_missed(void);
 typedef void (*smmio_mapping_fn_t)(struct smmio_mapping *m, void *arg);
-void smmio_for_each_mapping(smmio_mapping_fn_t fn, void *arg);
+void smmio_visit_mappings(smmio_mapping_fn_t fn, void *arg);
 
 /* kmmio_probe.c */
 void smmio_pre_handler(struct kmmio_probe *p, struct pt_regs *regs,

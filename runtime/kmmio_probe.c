@@ -123,62 +123,57 @@ struct smmio_vec {
 	u64 q[4];
 } __aligned(32);
 
-#define SMMIO_XMM(n) \
-	do { asm volatile("movdqu %%xmm" #n ", %0" : "=m"(*buf)); } while (0)
-#define SMMIO_YMM(n) \
-	do { asm volatile("vmovdqu %%ymm" #n ", %0" : "=m"(*buf)); } while (0)
-
 /* The low 16 bytes of xmm@reg into @buf. */
 static void smmio_save_xmm(unsigned int reg, struct smmio_vec *buf)
 {
 	switch (reg) {
 	case 0:
-		SMMIO_XMM(0);
+		asm volatile("movdqu %%xmm0, %0" : "=m"(*buf));
 		break;
 	case 1:
-		SMMIO_XMM(1);
+		asm volatile("movdqu %%xmm1, %0" : "=m"(*buf));
 		break;
 	case 2:
-		SMMIO_XMM(2);
+		asm volatile("movdqu %%xmm2, %0" : "=m"(*buf));
 		break;
 	case 3:
-		SMMIO_XMM(3);
+		asm volatile("movdqu %%xmm3, %0" : "=m"(*buf));
 		break;
 	case 4:
-		SMMIO_XMM(4);
+		asm volatile("movdqu %%xmm4, %0" : "=m"(*buf));
 		break;
 	case 5:
-		SMMIO_XMM(5);
+		asm volatile("movdqu %%xmm5, %0" : "=m"(*buf));
 		break;
 	case 6:
-		SMMIO_XMM(6);
+		asm volatile("movdqu %%xmm6, %0" : "=m"(*buf));
 		break;
 	case 7:
-		SMMIO_XMM(7);
+		asm volatile("movdqu %%xmm7, %0" : "=m"(*buf));
 		break;
 	case 8:
-		SMMIO_XMM(8);
+		asm volatile("movdqu %%xmm8, %0" : "=m"(*buf));
 		break;
 	case 9:
-		SMMIO_XMM(9);
+		asm volatile("movdqu %%xmm9, %0" : "=m"(*buf));
 		break;
 	case 10:
-		SMMIO_XMM(10);
+		asm volatile("movdqu %%xmm10, %0" : "=m"(*buf));
 		break;
 	case 11:
-		SMMIO_XMM(11);
+		asm volatile("movdqu %%xmm11, %0" : "=m"(*buf));
 		break;
 	case 12:
-		SMMIO_XMM(12);
+		asm volatile("movdqu %%xmm12, %0" : "=m"(*buf));
 		break;
 	case 13:
-		SMMIO_XMM(13);
+		asm volatile("movdqu %%xmm13, %0" : "=m"(*buf));
 		break;
 	case 14:
-		SMMIO_XMM(14);
+		asm volatile("movdqu %%xmm14, %0" : "=m"(*buf));
 		break;
 	case 15:
-		SMMIO_XMM(15);
+		asm volatile("movdqu %%xmm15, %0" : "=m"(*buf));
 		break;
 	}
 }
@@ -188,52 +183,52 @@ static void smmio_save_ymm(unsigned int reg, struct smmio_vec *buf)
 {
 	switch (reg) {
 	case 0:
-		SMMIO_YMM(0);
+		asm volatile("vmovdqu %%ymm0, %0" : "=m"(*buf));
 		break;
 	case 1:
-		SMMIO_YMM(1);
+		asm volatile("vmovdqu %%ymm1, %0" : "=m"(*buf));
 		break;
 	case 2:
-		SMMIO_YMM(2);
+		asm volatile("vmovdqu %%ymm2, %0" : "=m"(*buf));
 		break;
 	case 3:
-		SMMIO_YMM(3);
+		asm volatile("vmovdqu %%ymm3, %0" : "=m"(*buf));
 		break;
 	case 4:
-		SMMIO_YMM(4);
+		asm volatile("vmovdqu %%ymm4, %0" : "=m"(*buf));
 		break;
 	case 5:
-		SMMIO_YMM(5);
+		asm volatile("vmovdqu %%ymm5, %0" : "=m"(*buf));
 		break;
 	case 6:
-		SMMIO_YMM(6);
+		asm volatile("vmovdqu %%ymm6, %0" : "=m"(*buf));
 		break;
 	case 7:
-		SMMIO_YMM(7);
+		asm volatile("vmovdqu %%ymm7, %0" : "=m"(*buf));
 		break;
 	case 8:
-		SMMIO_YMM(8);
+		asm volatile("vmovdqu %%ymm8, %0" : "=m"(*buf));
 		break;
 	case 9:
-		SMMIO_YMM(9);
+		asm volatile("vmovdqu %%ymm9, %0" : "=m"(*buf));
 		break;
 	case 10:
-		SMMIO_YMM(10);
+		asm volatile("vmovdqu %%ymm10, %0" : "=m"(*buf));
 		break;
 	case 11:
-		SMMIO_YMM(11);
+		asm volatile("vmovdqu %%ymm11, %0" : "=m"(*buf));
 		break;
 	case 12:
-		SMMIO_YMM(12);
+		asm volatile("vmovdqu %%ymm12, %0" : "=m"(*buf));
 		break;
 	case 13:
-		SMMIO_YMM(13);
+		asm volatile("vmovdqu %%ymm13, %0" : "=m"(*buf));
 		break;
 	case 14:
-		SMMIO_YMM(14);
+		asm volatile("vmovdqu %%ymm14, %0" : "=m"(*buf));
 		break;
 	case 15:
-		SMMIO_YMM(15);
+		asm volatile("vmovdqu %%ymm15, %0" : "=m"(*buf));
 		break;
 	}
 }

@@ -109,7 +109,7 @@ static void smmio_queue_present_map(struct smmio_mapping *m, void *arg)
 /* Called with smmio_lock held by a session's start(). */
 void smmio_queue_present_maps(int session)
 {
-	smmio_for_each_mapping(smmio_queue_present_map, &session);
+	smmio_visit_mappings(smmio_queue_present_map, &session);
 }
 
 int smmio_map_events_init(void)

@@ -414,7 +414,7 @@ int smmio_rearm_all(const struct smmio_dispatch *d, int *conflicts)
 	return 0;
 }
 
-void smmio_for_each_mapping(smmio_mapping_fn_t fn, void *arg)
+void smmio_visit_mappings(smmio_mapping_fn_t fn, void *arg)
 {
 	struct smmio_mapping *m;
 

@@ -332,7 +332,7 @@ static int smmio_get_stats(int id, struct stap_mmio_stats *st)
 		st->value_unknown = atomic64_read(&s->value_unknown);
 		st->maybe_missed = atomic64_read(&s->maybe_missed);
 		sm.s = s;
-		smmio_for_each_mapping(smmio_count_session_maps, &sm);
+		smmio_visit_mappings(smmio_count_session_maps, &sm);
 	} else {
 		ret = -ENOENT;
 	}

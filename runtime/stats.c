@@ -74,7 +74,7 @@ static int smmio_mappings_show(struct seq_file *m, void *v)
 	unsigned long flags;
 
 	spin_lock_irqsave(&smmio_lock, flags);
-	smmio_for_each_mapping(smmio_show_mapping, m);
+	smmio_visit_mappings(smmio_show_mapping, m);
 	spin_unlock_irqrestore(&smmio_lock, flags);
 	return 0;
 }

@@ -11,6 +11,7 @@
  *   kmmio_probe.c     the kmmio pre/post handlers: decode, capture, deliver
  *   map_events.c      MAP/UNMAP event delivery
  *   stats.c           counters and debugfs
+ *   lossless.c        the opt-in mode that takes other CPUs offline
  *
  * Locking, in one place:
  *   smmio_lock (spinlock, irqsave) serialises every writer: sessions,
@@ -35,6 +36,10 @@
 #define SMMIO_NAME	STAP_MMIO_MODULE_NAME
 
 extern spinlock_t smmio_lock;
+
+/* lossless.c: process context only. */
+int smmio_lossless_init(void);
+void smmio_lossless_exit(void);
 
 /* symbols.c */
 unsigned long smmio_lookup_symbol(const char *name);

@@ -18,9 +18,12 @@ static int __init stap_mmio_init(void)
 	ret = smmio_stats_init();
 	if (ret)
 		return ret;
-	ret = smmio_kmmio_acquire();
+	ret = smmio_lossless_init();
 	if (ret)
 		goto out_stats;
+	ret = smmio_kmmio_acquire();
+	if (ret)
+		goto out_lossless;
 	ret = smmio_session_init();
 	if (ret)
 		goto out_kmmio;
@@ -38,6 +41,8 @@ out_session:
 	smmio_session_exit();
 out_kmmio:
 	smmio_kmmio_release();
+out_lossless:
+	smmio_lossless_exit();
 out_stats:
 	smmio_stats_exit();
 	return ret;
@@ -49,6 +54,7 @@ static void __exit stap_mmio_exit(void)
 	smmio_map_events_exit();
 	smmio_session_exit();
 	smmio_kmmio_release();
+	smmio_lossless_exit();
 	smmio_stats_exit();
 }
 

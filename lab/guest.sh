@@ -285,7 +285,10 @@ run_guest() {
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 	RUN_OUT=$out
-	RUN_TMP=$(mktemp -d /tmp/lab-run.XXXXXX)
+	# Host-only files (FIFOs, QEMU's stderr) beside the staged ones: a run
+	# killed with SIGKILL leaves nothing outside DIR.
+	RUN_TMP=$out/.lab/host
+	mkdir -p "$RUN_TMP"
 	local tmp=$RUN_TMP raw=$out/qemu-trace.raw log=$out/timing
 	mkfifo "$tmp/ctl.in" "$tmp/ctl.out" "$tmp/qmp.in" "$tmp/qmp.out"
 	: >"$raw"

@@ -17,6 +17,10 @@ mount_once tmpfs tmpfs /run
 mkdir -p /dev/pts /dev/shm
 mount_once devpts devpts /dev/pts
 
+# Busybox applets (devmem, ip, ...) on the PATH, after the real tools.
+mkdir -p /tmp/busybox && busybox --install -s /tmp/busybox
+PATH=$PATH:/tmp/busybox
+
 # The second serial port talks to the host's controller (lab-trace, lab-mark).
 stty -F /dev/ttyS1 raw -echo 2>/dev/null
 

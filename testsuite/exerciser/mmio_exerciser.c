@@ -12,7 +12,8 @@
  * WIDTH is in bytes, OFFSET is from the start of the mapped BAR, VALUE is
  * the value that crossed the bus (for the big-endian accessors that is the
  * byte-swapped CPU value), ACCESSOR is the kernel function used.  Lines
- * starting with '#' are notes (map, unmap, loop timings, errors).  String
+ * starting with '#' are notes: "# cmd: COMMAND" before the accesses of
+ * each command, map, unmap, loop timings, errors.  String
  * operations are logged as the accesses the x86-64 implementation makes:
  * memcpy_toio()/memcpy_fromio() use MOVSB/MOVSW to align, REP MOVSL, then
  * MOVSW/MOVSB for the tail; memset_io() is memset(): REP STOSB on CPUs
@@ -27,7 +28,9 @@
  *		1-, 2- and 4-byte accesses.
  *
  * Writes are only allowed to registers without side effects (see the
- * writable windows below) unless the module is loaded with unsafe=1.
+ * writable windows below), and accesses only in widths the device takes
+ * and naturally aligned (memset_io() can make an unaligned 8-byte store),
+ * unless the module is loaded with unsafe=1.
  *
  * Commands (numbers in C syntax, 0x... for hex):
  *   map | unmap | target edu|sdhci | clear (empties the log)
@@ -549,6 +552,12 @@ static int ex_check_pieces(u32 off, const struct ex_piece *p, unsigned int n)
 		ret = ex_check_width(off + p[i].off, p[i].width);
 		if (ret)
 			return ret;
+		/* QEMU's edu and sdhci refuse unaligned accesses. */
+		if (!unsafe && (off + p[i].off) % p[i].width) {
+			ex_logf("# error: the %u-byte access at 0x%x would be unaligned\n",
+				p[i].width, off + p[i].off);
+			return -EINVAL;
+		}
 	}
 	return 0;
 }
@@ -852,6 +861,12 @@ static int ex_run(char *line, bool in_seq)
 	}
 	if (!argc)
 		return 0;
+	if (strcmp(argv[0], "clear")) {
+		ex_logf("# cmd:");
+		for (i = 0; i < argc; i++)
+			ex_logf(" %s", argv[i]);
+		ex_logf("\n");
+	}
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[0], "target"))
 			break;

@@ -12,7 +12,7 @@
 #    memory_region_ops trace events.
 
 readonly TRACE_EVENTS='memory_region_ops_*'
-readonly KERNEL_LOG_BAD='Oops|BUG:|WARNING:|Call Trace'
+readonly KERNEL_LOG_BAD='Oops|BUG:|WARNING:|Call Trace|Kernel panic'
 
 # Globals of one run (run_guest runs once per process, or in a subshell).
 RUN_TMP=
@@ -199,14 +199,14 @@ normalise_trace() {
 	' "$raw"
 }
 
-# Print the guest kernel log's Oops/BUG:/WARNING:/Call Trace lines (from
-# dmesg, or the console when the guest died before writing it).
-kernel_log_problems() {
-	local out=$1 log
-	log=$out/dmesg
-	[[ -s $log ]] || log=$out/console
-	[[ -f $log ]] || return 1
-	grep -E "$KERNEL_LOG_BAD" "$log"
+# The guest kernel log: dmesg, or the console when the guest died before
+# writing it.
+kernel_log_file() {
+	if [[ -s $1/dmesg ]]; then
+		printf '%s\n' "$1/dmesg"
+	else
+		printf '%s\n' "$1/console"
+	fi
 }
 
 # ---- staging
@@ -338,14 +338,16 @@ run_guest() {
 	normalise_trace "$raw" "$out/.lab" >"$out/qemu-trace"
 	rm -rf "$out/.lab/put"
 
-	local problems
+	local problems klog
+	klog=$(kernel_log_file "$out")
+	problems=$(grep -E "$KERNEL_LOG_BAD" "$klog" 2>/dev/null) || problems=
 	if ((status == 2)); then
 		say "run: the guest did not finish within $timeout s (see $out/console)"
-		problems=$(kernel_log_problems "$out") && printf '%s\n' "$problems" >&2
+		[[ -n $problems ]] && printf '%s\n' "$problems" >&2
 		return 2
 	fi
-	if problems=$(kernel_log_problems "$out"); then
-		say "run: the guest kernel log has problems ($out/dmesg):"
+	if [[ -n $problems ]]; then
+		say "run: the guest kernel log has problems ($klog):"
 		printf '%s\n' "$problems" >&2
 		return 3
 	fi

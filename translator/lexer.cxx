@@ -3,6 +3,7 @@
 #include "lexer.h"
 
 #include <cctype>
+#include <algorithm>
 #include <cstdio>
 #include <unordered_set>
 
@@ -83,6 +84,15 @@ void Lexer::put(const std::string &chars, const Token &at, size_t b, size_t e)
 	suspend_col_ = col_;
 	line_ = at.line;
 	col_ = at.col;
+}
+
+void Lexer::note_comment(size_t first, size_t end)
+{
+	if (first >= origin_.size() || end == 0 || end > origin_.size())
+		return;
+	int g = origin_[first].group;
+	if (g >= 0 && origin_[end - 1].group < 0)
+		swallowed_[g] = std::max(swallowed_[g], origin_[end - 1].end);
 }
 
 std::shared_ptr<Token> Lexer::scan()
@@ -222,14 +232,17 @@ skip:
 	if (ispunct(c)) {
 		int c3 = peek(1);
 		if (c == '#' || (c == '/' && c2 == '/')) {
+			size_t cstart = pos_ - 1;
 			unsigned this_line = line_;
 			do {
 				c = get();
 			} while (c >= 0 && line_ == this_line);
+			note_comment(cstart, pos_);
 			ate_whitespace_ = true;
 			goto skip;
 		}
 		if (c == '/' && c2 == '*') {
+			size_t cstart = pos_ - 1;
 			get();
 			c = get();
 			c2 = get();
@@ -239,6 +252,7 @@ skip:
 				c = c2;
 				c2 = get();
 			}
+			note_comment(cstart, pos_);
 			ate_whitespace_ = true;
 			goto skip;
 		}

@@ -5,6 +5,7 @@
 #ifndef STAP_MMIO_LEXER_H
 #define STAP_MMIO_LEXER_H
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,6 +28,11 @@ public:
 
 	static bool is_keyword(const std::string &s);
 
+	// A comment that starts in the text pasted for a $N argument may end
+	// in the user's text after the reference: group -> end of that comment
+	// in the file (re-emitting the group must drop what it swallowed).
+	const std::map<int, size_t> &swallowed() const { return swallowed_; }
+
 private:
 	struct Origin {
 		size_t begin, end;
@@ -36,6 +42,7 @@ private:
 	int peek(size_t n = 0) const;
 	int get();
 	void put(const std::string &chars, const Token &at, size_t b, size_t e);
+	void note_comment(size_t first, size_t end);
 
 	const SourceFile &file_;
 	const std::vector<std::string> &args_;
@@ -47,6 +54,7 @@ private:
 	unsigned suspend_count_ = 0, suspend_line_ = 0, suspend_col_ = 0;
 	bool ate_whitespace_ = false;
 	size_t first_ = 0;	// buffer index of the current token's first char
+	std::map<int, size_t> swallowed_;
 };
 
 } // namespace stapmmio

@@ -520,6 +520,12 @@ std::string MmioLowering::render(const Unit &u)
 		bool changed = false;
 		for (size_t k = i; k < j; k++)
 			changed = changed || u.repl.count(k);
+		if (changed && t.group >= 0) {
+			// a comment begun in the pasted text took user text along
+			auto sw = u.script.swallowed.find(t.group);
+			if (sw != u.script.swallowed.end() && sw->second > e)
+				e = std::min(sw->second, text.size());
+		}
 		if (changed && b >= copied && e <= text.size()) {
 			std::string s;
 			if (t.group < 0) {

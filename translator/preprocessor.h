@@ -46,6 +46,7 @@ public:
 	// Whether whitespace preceded the token next() returned last (a probe
 	// point component's pieces must be adjacent).
 	bool ate_whitespace() const { return last_ate_ws_; }
+	const std::map<int, size_t> &swallowed() const { return lexer_.swallowed(); }
 
 private:
 	struct Activation;

@@ -6,6 +6,7 @@
 #define STAP_MMIO_SCRIPT_H
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,7 @@ struct Script {
 	const SourceFile *file = nullptr;
 	std::vector<TokenPtr> tokens;	// after preprocessing
 	std::vector<Probe> probes;	// probes and aliases, in order
+	std::map<int, size_t> swallowed;	// see Lexer::swallowed()
 };
 
 // Preprocess and parse @file.  Throws ParseError on what stap would reject

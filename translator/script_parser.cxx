@@ -318,12 +318,15 @@ std::string ProbePoint::text() const
 
 static std::vector<TokenPtr> all_tokens(const SourceFile &file,
 					const std::vector<std::string> &args,
-					const PpEnvironment &env, int &next_group)
+					const PpEnvironment &env, int &next_group,
+					std::map<int, size_t> *swallowed = nullptr)
 {
 	Preprocessor pp(file, args, env, next_group);
 	std::vector<TokenPtr> toks;
 	while (TokenPtr t = pp.next())
 		toks.push_back(t);
+	if (swallowed)
+		*swallowed = pp.swallowed();
 	return toks;
 }
 
@@ -332,7 +335,7 @@ Script parse_script(const SourceFile &file, const std::vector<std::string> &args
 {
 	Script s;
 	s.file = &file;
-	s.tokens = all_tokens(file, args, env, next_group);
+	s.tokens = all_tokens(file, args, env, next_group, &s.swallowed);
 	Parser p(s.tokens);
 	p.parse(s);
 	return s;

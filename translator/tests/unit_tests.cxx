@@ -309,6 +309,11 @@ static void test_lowering()
 	CHECK(r.ok && r.ranges.size() == 1 && r.ranges[0].addr == 0x1000 && r.ranges[0].len == 8);
 	// the glue refers to the arguments too, so stap sees them used
 	CHECK(contains(r.out, "__mmio_add(0, $1, $2, 3);"));
+	// a comment begun in a pasted argument swallows the user's text after
+	// the reference; re-emitting the argument must not bring that back
+	r = lower("probe kernel.mmio(1) { x = $1 kernel.mmio */ }", { "$addr /*" });
+	CHECK(r.ok);
+	CHECK(contains(r.out, "next;  x = $ev->phys }\n"));
 
 	// every line keeps its number, whatever the probes span
 	std::string multi = "probe\nkernel.mmio(1)\n.length(2)\n{\n$value\n}\n// end\n";

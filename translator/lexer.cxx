@@ -124,6 +124,8 @@ std::shared_ptr<Token> Lexer::scan()
 			}
 		}
 		n->ate_whitespace = ate_whitespace_;
+		if (n->group >= 0)
+			group_tokens_[n->group]++;
 		return n;
 	};
 	auto junk = [&](JunkKind k) {

@@ -32,6 +32,8 @@ public:
 	// in the user's text after the reference: group -> end of that comment
 	// in the file (re-emitting the group must drop what it swallowed).
 	const std::map<int, size_t> &swallowed() const { return swallowed_; }
+	// tokens made from each $N argument's pasted text
+	const std::map<int, size_t> &group_tokens() const { return group_tokens_; }
 
 private:
 	struct Origin {
@@ -55,6 +57,7 @@ private:
 	bool ate_whitespace_ = false;
 	size_t first_ = 0;	// buffer index of the current token's first char
 	std::map<int, size_t> swallowed_;
+	std::map<int, size_t> group_tokens_;
 };
 
 } // namespace stapmmio

@@ -526,7 +526,15 @@ std::string MmioLowering::render(const Unit &u)
 			if (sw != u.script.swallowed.end() && sw->second > e)
 				e = std::min(sw->second, text.size());
 		}
-		if (changed && b >= copied && e <= text.size()) {
+		if (changed && (b < copied || e > text.size() ||
+				(t.group >= 0 && u.script.irregular_groups.count(t.group)))) {
+			error("cannot lower this kernel.mmio probe: a $N argument or macro "
+			      "expansion here holds preprocessor structure that cannot be "
+			      "re-emitted", toks[i]);
+			i = j;
+			continue;
+		}
+		if (changed) {
 			std::string s;
 			if (t.group < 0) {
 				s = u.repl.at(i);

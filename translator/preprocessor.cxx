@@ -229,6 +229,8 @@ TokenPtr Preprocessor::scan_pp1(bool ignore_macros)
 				inv_begin_ = t->begin;
 				inv_end_ = last->end > t->begin ? last->end : t->end;
 				inv_group_ = next_group_++;
+				if (t->group >= 0 || last->group >= 0)
+					irregular_.insert(inv_group_);
 			}
 			// stap itself expands a recursive macro without end; the
 			// pass gives up and leaves the script to stap
@@ -412,7 +414,20 @@ TokenPtr Preprocessor::next()
 	TokenPtr t = scan_pp();
 	if (t && t->type == TokType::junk)
 		throw ParseError("junk token", t);
+	if (t && t->group >= 0)
+		emitted_[t->group]++;
 	return t;
+}
+
+std::set<int> Preprocessor::irregular_groups() const
+{
+	std::set<int> s = irregular_;
+	for (const auto &g : lexer_.group_tokens()) {
+		auto e = emitted_.find(g.first);
+		if (e == emitted_.end() || e->second != g.second)
+			s.insert(g.first);
+	}
+	return s;
 }
 
 } // namespace stapmmio

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -47,6 +48,10 @@ public:
 	// point component's pieces must be adjacent).
 	bool ate_whitespace() const { return last_ate_ws_; }
 	const std::map<int, size_t> &swallowed() const { return lexer_.swallowed(); }
+	// Groups whose text is not just the tokens that came out of them
+	// (a $N argument holding %( %), @define or a macro invocation): they
+	// cannot be re-emitted from their tokens.
+	std::set<int> irregular_groups() const;
 
 private:
 	struct Activation;
@@ -85,6 +90,8 @@ private:
 	size_t inv_begin_ = 0, inv_end_ = 0;
 	int inv_group_ = -1;
 	size_t expanded_ = 0;
+	std::map<int, size_t> emitted_;
+	std::set<int> irregular_;
 	bool last_ate_ws_ = false;
 	bool lexer_ws_ = false;
 };

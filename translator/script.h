@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,7 @@ struct Script {
 	std::vector<TokenPtr> tokens;	// after preprocessing
 	std::vector<Probe> probes;	// probes and aliases, in order
 	std::map<int, size_t> swallowed;	// see Lexer::swallowed()
+	std::set<int> irregular_groups;		// see Preprocessor
 };
 
 // Preprocess and parse @file.  Throws ParseError on what stap would reject

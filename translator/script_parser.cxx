@@ -319,7 +319,8 @@ std::string ProbePoint::text() const
 static std::vector<TokenPtr> all_tokens(const SourceFile &file,
 					const std::vector<std::string> &args,
 					const PpEnvironment &env, int &next_group,
-					std::map<int, size_t> *swallowed = nullptr)
+					std::map<int, size_t> *swallowed = nullptr,
+					std::set<int> *irregular = nullptr)
 {
 	Preprocessor pp(file, args, env, next_group);
 	std::vector<TokenPtr> toks;
@@ -327,6 +328,8 @@ static std::vector<TokenPtr> all_tokens(const SourceFile &file,
 		toks.push_back(t);
 	if (swallowed)
 		*swallowed = pp.swallowed();
+	if (irregular)
+		*irregular = pp.irregular_groups();
 	return toks;
 }
 
@@ -335,7 +338,7 @@ Script parse_script(const SourceFile &file, const std::vector<std::string> &args
 {
 	Script s;
 	s.file = &file;
-	s.tokens = all_tokens(file, args, env, next_group, &s.swallowed);
+	s.tokens = all_tokens(file, args, env, next_group, &s.swallowed, &s.irregular_groups);
 	Parser p(s.tokens);
 	p.parse(s);
 	return s;

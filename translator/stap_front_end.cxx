@@ -261,6 +261,16 @@ void forward_signal(int sig)
 		kill(child_pid, sig);
 }
 
+// ^C at a terminal reaches stap by itself (same process group); a SIGINT
+// sent to the front end alone (kill, timeout -s INT) is passed on.
+void forward_interrupt(int sig)
+{
+	int fd = isatty(2) ? 2 : isatty(0) ? 0 : -1;
+	if (fd >= 0 && tcgetpgrp(fd) == getpgrp())
+		return;
+	forward_signal(sig);
+}
+
 // Run the real stap; its stderr has the temporary paths turned back into
 // the user's.  Returns as the real stap exited (or dies of its signal).
 [[noreturn]] void run_real(const std::vector<std::string> &args,
@@ -281,8 +291,8 @@ void forward_signal(int sig)
 		exec_real(args);
 	}
 	child_pid = pid;
-	signal(SIGINT, SIG_IGN);	// the terminal signals stap too
-	signal(SIGQUIT, SIG_IGN);
+	signal(SIGINT, forward_interrupt);
+	signal(SIGQUIT, forward_interrupt);
 	signal(SIGTERM, forward_signal);
 	signal(SIGHUP, forward_signal);
 	signal(SIGUSR1, forward_signal);

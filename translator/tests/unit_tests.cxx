@@ -326,6 +326,9 @@ static void test_lowering()
 	r = lower("probe kernel.mmio(1) {}");
 	CHECK(contains(r.out, "next; }\nprobe begin("));
 
+	// an argument holding a whole conditional cannot be re-emitted
+	r = lower("probe kernel.mmio(1) { x = $1 }", { "%( arch == \"x86_64\" %? $addr %: 0 %)" });
+	CHECK(!r.ok && contains(r.diags, "cannot lower this kernel.mmio probe: a $N argument or macro expansion here"));
 	// 256 probes fit, 257 do not
 	std::string many;
 	for (int i = 0; i < 256; i++)

@@ -245,7 +245,8 @@ device_args() {
 		QEMU_ARGS+=(-device sdhci-pci -drive "if=none,id=sd0,format=raw,file=$tmp/sd.img"
 			-device sd-card,drive=sd0)
 		;;
-	*) die "--device $dev: unknown device (edu, e1000, sdhci)" ;;
+	# Anything else is QEMU's own -device syntax (pci-testdev, edu,dma_mask=...).
+	*) QEMU_ARGS+=(-device "$dev") ;;
 	esac
 }
 

@@ -280,6 +280,7 @@ run_guest() {
 	[[ $timeout =~ ^[1-9][0-9]*$ ]] || die "run: --timeout $timeout: not a number of seconds"
 	mkdir -p "$out"
 	out=$(cd "$out" && pwd -P)
+	[[ $out != *,* ]] || die "run: --out $out: QEMU's options cannot take a path with a comma"
 	stage_run "$out"
 
 	trap run_cleanup EXIT

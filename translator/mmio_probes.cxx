@@ -49,17 +49,21 @@ std::string condition_text(const ProbePoint &pp)
 	return tokens_text(pp.condition, 0, pp.condition.size() - 1);
 }
 
-// "$3" when the component's argument is exactly a $N reference
-std::string argument_reference(const Component &c)
+// "$3" when the component's argument is exactly a $N reference (one
+// argument pasted as one number token)
+std::string argument_reference(const Component &c, const Script *s)
 {
 	const Token *t = c.arg_tok.get();
-	if (!t || c.arg_negative || t->group < 0 || t->chain || !t->file ||
+	if (!t || !s || c.arg_negative || t->group < 0 || t->chain || !t->file ||
 	    t->end > t->file->text.size() || t->end - t->begin < 2)
 		return "";
-	std::string s = t->file->text.substr(t->begin, t->end - t->begin);
-	if (s[0] != '$' || s.find_first_not_of("0123456789", 1) != std::string::npos)
+	auto n = s->group_tokens.find(t->group);
+	if (n == s->group_tokens.end() || n->second != 1 || s->irregular_groups.count(t->group))
 		return "";
-	return s;
+	std::string ref = t->file->text.substr(t->begin, t->end - t->begin);
+	if (ref[0] != '$' || ref.find_first_not_of("0123456789", 1) != std::string::npos)
+		return "";
+	return ref;
 }
 
 std::string quote(const std::string &s)
@@ -231,7 +235,7 @@ bool MmioLowering::analyse_point(const ProbePoint &pp, Point &out)
 		return false;
 	}
 	out.addr = mmio.arg_magnitude;
-	out.addr_expr = argument_reference(mmio);
+	out.addr_expr = argument_reference(mmio, cur_script_);
 	bool have_len = false, have_kind = false;
 	for (size_t i = 2; i < pp.comps.size(); i++) {
 		const Component &c = pp.comps[i];
@@ -250,7 +254,7 @@ bool MmioLowering::analyse_point(const ProbePoint &pp, Point &out)
 				return false;
 			}
 			out.len = c.arg_magnitude;
-			out.len_expr = argument_reference(c);
+			out.len_expr = argument_reference(c, cur_script_);
 			continue;
 		}
 		if ((c.functor == "read" || c.functor == "write" || c.functor == "map" ||
@@ -393,6 +397,7 @@ void MmioLowering::mark_used(Alias *a)
 
 void MmioLowering::lower_unit(Unit &u, bool is_user, bool aliases)
 {
+	cur_script_ = &u.script;
 	for (size_t pi = 0; pi < u.script.probes.size(); pi++) {
 		Probe &p = u.script.probes[pi];
 		if (p.is_alias() != aliases)

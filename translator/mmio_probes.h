@@ -90,6 +90,7 @@ private:
 	unsigned next_k_ = 0;
 	bool uses_mmio_ = false;
 	TokenPtr first_tok_;
+	const Script *cur_script_ = nullptr;
 	bool analysed_ = false;
 	void analyse();
 };

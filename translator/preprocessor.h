@@ -52,6 +52,7 @@ public:
 	// (a $N argument holding %( %), @define or a macro invocation): they
 	// cannot be re-emitted from their tokens.
 	std::set<int> irregular_groups() const;
+	const std::map<int, size_t> &group_tokens() const { return lexer_.group_tokens(); }
 
 private:
 	struct Activation;

@@ -52,6 +52,7 @@ struct Script {
 	std::vector<Probe> probes;	// probes and aliases, in order
 	std::map<int, size_t> swallowed;	// see Lexer::swallowed()
 	std::set<int> irregular_groups;		// see Preprocessor
+	std::map<int, size_t> group_tokens;	// tokens each $N paste made
 };
 
 // Preprocess and parse @file.  Throws ParseError on what stap would reject

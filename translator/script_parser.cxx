@@ -320,7 +320,8 @@ static std::vector<TokenPtr> all_tokens(const SourceFile &file,
 					const std::vector<std::string> &args,
 					const PpEnvironment &env, int &next_group,
 					std::map<int, size_t> *swallowed = nullptr,
-					std::set<int> *irregular = nullptr)
+					std::set<int> *irregular = nullptr,
+					std::map<int, size_t> *group_tokens = nullptr)
 {
 	Preprocessor pp(file, args, env, next_group);
 	std::vector<TokenPtr> toks;
@@ -330,6 +331,8 @@ static std::vector<TokenPtr> all_tokens(const SourceFile &file,
 		*swallowed = pp.swallowed();
 	if (irregular)
 		*irregular = pp.irregular_groups();
+	if (group_tokens)
+		*group_tokens = pp.group_tokens();
 	return toks;
 }
 
@@ -338,7 +341,8 @@ Script parse_script(const SourceFile &file, const std::vector<std::string> &args
 {
 	Script s;
 	s.file = &file;
-	s.tokens = all_tokens(file, args, env, next_group, &s.swallowed, &s.irregular_groups);
+	s.tokens = all_tokens(file, args, env, next_group, &s.swallowed, &s.irregular_groups,
+			      &s.group_tokens);
 	Parser p(s.tokens);
 	p.parse(s);
 	return s;

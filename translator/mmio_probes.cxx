@@ -9,6 +9,7 @@
 // so every later line keeps its number.
 #include "mmio_probes.h"
 
+#include <fnmatch.h>
 #include <set>
 
 #include "context_vars.h"
@@ -64,6 +65,32 @@ std::string argument_reference(const Component &c, const Script *s)
 	if (ref[0] != '$' || ref.find_first_not_of("0123456789", 1) != std::string::npos)
 		return "";
 	return ref;
+}
+
+// "a.b(1).c" -> {"a", "b(1)", "c"}
+std::vector<std::string> split_components(const std::string &s)
+{
+	std::vector<std::string> v(1);
+	int depth = 0;
+	bool in_string = false;
+	for (size_t i = 0; i < s.size(); i++) {
+		char c = s[i];
+		if (in_string && c == '\\' && i + 1 < s.size()) {
+			v.back() += c;
+			c = s[++i];
+		} else if (c == '"') {
+			in_string = !in_string;
+		} else if (!in_string && c == '(') {
+			depth++;
+		} else if (!in_string && c == ')') {
+			depth--;
+		} else if (!in_string && !depth && c == '.') {
+			v.emplace_back();
+			continue;
+		}
+		v.back() += c;
+	}
+	return v;
 }
 
 std::string quote(const std::string &s)
@@ -144,7 +171,26 @@ MmioLowering::Alias *MmioLowering::find_alias(const ProbePoint &pp, bool &with_s
 				with_suffix = true;
 				return a.get();
 			}
-	return nullptr;
+	if (whole.find('*') == std::string::npos)
+		return nullptr;
+	// a wildcard use ("probe edu.*"): component by component, as stap
+	// matches aliases; only when every alias it matches is of one kind
+	Alias *found = nullptr;
+	for (auto &a : aliases_)
+		for (auto &n : a->names) {
+			std::vector<std::string> pc = split_components(whole),
+				nc = split_components(n);
+			bool m = pc.size() == nc.size();
+			for (size_t i = 0; m && i < pc.size(); i++)
+				m = fnmatch(pc[i].c_str(), nc[i].c_str(), 0) == 0;
+			if (!m)
+				continue;
+			if (found && (found->state == 1) != (a->state == 1))
+				return nullptr;
+			if (!found)
+				found = a.get();
+		}
+	return found;
 }
 
 // Which aliases are kernel.mmio ones, and does the user's script use any.

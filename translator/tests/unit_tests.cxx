@@ -398,6 +398,11 @@ static void test_aliases()
 	// aliases of aliases
 	r = lower("probe a = kernel.mmio(1) {}\nprobe b = a {}\nprobe b { println($pc) }\n");
 	CHECK(r.ok && r.ranges.size() == 1 && contains(r.out, "$ev->pc"));
+	// wildcard uses of aliases
+	r = lower("probe dev.regs = kernel.mmio(1) {}\nprobe dev.* { println($value) }\n");
+	CHECK(r.ok && r.ranges.size() == 1 && contains(r.out, "println($ev->value)"));
+	r = lower("probe dev.regs = kernel.mmio(1) {}\nprobe dev.other = timer.s(1) {}\nprobe dev.*, kernel.mmio(2) { }\n");
+	CHECK(!r.ok && contains(r.diags, "write a separate probe for 'dev.*'"));
 	// epilogue aliases filter in the user's body, which runs first
 	r = lower("probe e += kernel.mmio(1) {}\nprobe e { println($pc) }\n");
 	CHECK(r.ok && contains(line(r.out, 2), "probe e { if (!(__mmio_hit($ev, 0))) next;  println($ev->pc) }"));

@@ -656,7 +656,11 @@ bool MmioLowering::lower()
 		return false;
 	if (!user_ || !uses_mmio_)
 		return true;
-	if (!user_out_.empty() && user_out_.back() != '\n')
+	// the glue goes on the line after the user's last line, even when
+	// that line's text was re-emitted as padding
+	const std::string &orig = user_->file->text;
+	if ((!user_out_.empty() && user_out_.back() != '\n') ||
+	    (!orig.empty() && orig.back() != '\n'))
 		user_out_ += '\n';
 	std::string glue = "probe begin(-9223372036854775808) { __mmio_open(" +
 		quote(opts_.session_name) + ");";

@@ -8,7 +8,8 @@
  * mmiotrace tracer is on.  We hook the return of the first (so the tracer,
  * when on, has armed its own probe before we look) and the entry of the
  * second (so we disarm before the pages go away).  Mappings that existed
- * before we were loaded come from /proc/vmallocinfo, read once at load.
+ * before we were loaded are found by walking the kernel's page tables
+ * over the vmalloc area once, at load.
  *
  * A mapping's armed pages are grouped into spans: one kmmio probe per
  * run of pages of one page size.  kmmio finds a probe by the page-aligned
@@ -23,7 +24,6 @@
  */
 #include <linux/kprobes.h>
 #include <linux/slab.h>
-#include <linux/fs.h>
 #include <linux/sort.h>
 #include <linux/string.h>
 #include <linux/pgtable.h>
@@ -502,68 +502,112 @@ static struct kprobe smmio_iounmap_hook = {
 /* --- mappings that existed before we were loaded --- */
 
 /*
- * One /proc/vmallocinfo line:
- *   0xffffc90000600000-0xffffc90000701000 1052672 pci_iomap_range+0x55/0x70
- *   phys=0x00000000fea00000 ioremap
- * The size includes the guard page.
+ * A run of present, physically contiguous I/O pages in the vmalloc area.
+ * vmalloc puts a guard page after every area, so a run is one mapping.
  */
-static void smmio_parse_vmallocinfo_line(const char *line)
-{
-	unsigned long start, end, flags;
-	unsigned long long phys;
-	const char *p;
+struct smmio_run {
+	unsigned long virt;
+	u64 phys;
+	unsigned long size;
+};
 
-	if (!strstr(line, " ioremap"))
-		return;
-	if (sscanf(line, "0x%lx-0x%lx", &start, &end) != 2 || !start ||
-	    end <= start + PAGE_SIZE)
-		return;
-	p = strstr(line, "phys=");
-	if (!p || sscanf(p, "phys=0x%llx", &phys) != 1)
+static void smmio_run_flush(struct smmio_run *run)
+{
+	unsigned long flags;
+
+	if (!run->size)
 		return;
 	spin_lock_irqsave(&smmio_lock, flags);
-	smmio_mapping_add(phys, end - start - PAGE_SIZE, start, true);
+	smmio_mapping_add(run->phys, run->size, run->virt, true);
 	spin_unlock_irqrestore(&smmio_lock, flags);
+	run->size = 0;
 }
 
-#define SMMIO_SCAN_BUF	8192
-
-/* Process context: reads /proc/vmallocinfo once. */
-static void smmio_scan_existing(void)
+/* One present leaf: RAM ends the run, I/O extends it or starts one. */
+static void smmio_run_page(struct smmio_run *run, unsigned long va,
+			   unsigned long pfn, unsigned long size)
 {
-	struct file *f;
-	char *buf, *line, *nl;
-	size_t have = 0;
-	loff_t pos = 0;
-	ssize_t n;
+	u64 phys = (u64)pfn << PAGE_SHIFT;
 
-	f = filp_open("/proc/vmallocinfo", O_RDONLY, 0);
-	if (IS_ERR(f)) {
-		pr_warn(SMMIO_NAME ": cannot read /proc/vmallocinfo (%ld): mappings made before load are not traced\n",
-			PTR_ERR(f));
+	if (pfn_valid(pfn)) {
+		smmio_run_flush(run);
 		return;
 	}
-	buf = kmalloc(SMMIO_SCAN_BUF + 1, GFP_KERNEL);
-	if (!buf)
-		goto out;
-	while ((n = kernel_read(f, buf + have, SMMIO_SCAN_BUF - have,
-				&pos)) > 0) {
-		have += n;
-		buf[have] = '\0';
-		line = buf;
-		while ((nl = strchr(line, '\n'))) {
-			*nl = '\0';
-			smmio_parse_vmallocinfo_line(line);
-			line = nl + 1;
-		}
-		have = buf + have - line;
-		memmove(buf, line, have);
-		if (have == SMMIO_SCAN_BUF)
-			have = 0;	/* an absurd line: drop it */
+	if (run->size && va == run->virt + run->size &&
+	    phys == run->phys + run->size) {
+		run->size += size;
+		return;
 	}
-	kfree(buf);
-out:
-	filp_close(f, NULL);
+	smmio_run_flush(run);
+	run->virt = va;
+	run->phys = phys;
+	run->size = size;
+}
+
+/* Walk one PMD's page table. */
+static void smmio_walk_ptes(struct smmio_run *run, pmd_t *pmd,
+			    unsigned long addr, unsigned long end)
+{
+	pte_t *pte;
+
+	for (; addr < end; addr += PAGE_SIZE) {
+		pte = pte_offset_kernel(pmd, addr);
+		if (pte_present(*pte))
+			smmio_run_page(run, addr, pte_pfn(*pte), PAGE_SIZE);
+		else
+			smmio_run_flush(run);
+	}
+}
+
+/*
+ * Find the I/O mappings that exist now by walking the kernel's page tables
+ * over the vmalloc area: present leaves that are not RAM, grouped into
+ * runs.  (Not /proc/vmallocinfo: it prints hashed addresses unless
+ * kptr_restrict says otherwise.)  Every mapping found is validated again
+ * before it is armed.  Process context, at load.
+ */
+static void smmio_scan_existing(void)
+{
+	struct mm_struct *mm = (void *)smmio_lookup_symbol("init_mm");
+	unsigned long addr = VMALLOC_START, end = VMALLOC_END, next;
+	struct smmio_run run = {};
+	pgd_t *pgd;
+	p4d_t *p4d;
+	pud_t *pud;
+	pmd_t *pmd;
+
+	if (!mm) {
+		pr_warn(SMMIO_NAME ": no init_mm: mappings made before load are not traced\n");
+		return;
+	}
+	while (addr < end && addr >= VMALLOC_START) {
+		pgd = pgd_offset(mm, addr);
+		p4d = p4d_offset(pgd, addr);
+		if (pgd_none(*pgd) || p4d_none(*p4d)) {
+			next = p4d_addr_end(addr, end);
+			goto hole;
+		}
+		pud = pud_offset(p4d, addr);
+		next = pud_addr_end(addr, end);
+		if (pud_none(*pud) || pud_leaf(*pud))
+			goto hole;	/* kmmio cannot arm 1 GiB pages */
+		pmd = pmd_offset(pud, addr);
+		next = pmd_addr_end(addr, end);
+		if (pmd_none(*pmd) || !pmd_present(*pmd))
+			goto hole;
+		if (pmd_leaf(*pmd))
+			smmio_run_page(&run, addr & PMD_MASK, pmd_pfn(*pmd),
+				       PMD_SIZE);
+		else
+			smmio_walk_ptes(&run, pmd, addr, next);
+		addr = next;
+		cond_resched();
+		continue;
+hole:
+		smmio_run_flush(&run);
+		addr = next;
+	}
+	smmio_run_flush(&run);
 }
 
 /* Process context. */

@@ -82,7 +82,7 @@ TokenPtr Preprocessor::next_pp1()
 	auto &act = stack_.back();
 	if (act->cursor < act->macro->body.size()) {
 		if (++expanded_ > max_expanded_tokens)
-			throw ParseError("macro expansion too large", act->tok);
+			throw ExpansionLimit("macro expansion too large", act->tok);
 		auto t = std::make_shared<Token>(*act->macro->body[act->cursor++]);
 		t->chain = act->tok;
 		t->begin = inv_begin_;
@@ -235,7 +235,7 @@ TokenPtr Preprocessor::scan_pp1(bool ignore_macros)
 			// stap itself expands a recursive macro without end; the
 			// pass gives up and leaves the script to stap
 			if (stack_.size() >= max_macro_depth)
-				throw ParseError("macro expansion too deep", t);
+				throw ExpansionLimit("macro expansion too deep", t);
 			stack_.push_back(nact);
 			continue;
 		}
@@ -339,6 +339,8 @@ TokenPtr Preprocessor::skip_pp()
 		TokenPtr t;
 		try {
 			t = scan_pp1(true);
+		} catch (const ExpansionLimit &) {
+			throw;
 		} catch (const ParseError &) {
 			continue;
 		}

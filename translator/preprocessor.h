@@ -23,6 +23,12 @@ struct ParseError : std::runtime_error {
 		: std::runtime_error(m), tok(std::move(t)) {}
 };
 
+// Macro expansion beyond the pass's limits (stap would expand a recursive
+// macro without end): never swallowed while skipping a %( %) branch.
+struct ExpansionLimit : ParseError {
+	using ParseError::ParseError;
+};
+
 // What %( conditions are evaluated against.
 struct PpEnvironment {
 	std::string kernel_vr;			// e.g. 6.12.57+deb13-amd64

@@ -379,6 +379,7 @@ void smmio_pre_handler(struct kmmio_probe *p, struct pt_regs *regs,
 	struct smmio_cpu_state *st = this_cpu_ptr(&smmio_state);
 	struct smmio_span *span = p->private;
 
+	smmio_step_begin();
 	smmio_count(SMMIO_FAULTS);
 	st->active = true;
 	st->span = span;
@@ -615,3 +616,4 @@ NOKPROBE_SYMBOL(smmio_decode);
 NOKPROBE_SYMBOL(smmio_capture_read);
 NOKPROBE_SYMBOL(smmio_capture_write);
 NOKPROBE_SYMBOL(mmio_decode);
+NOKPROBE_SYMBOL(smmio_step_begin);

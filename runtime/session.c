@@ -248,6 +248,12 @@ static int smmio_start(int id)
 		ret = s ? -EBUSY : -ENOENT;
 		goto out;
 	}
+	if (!smmio_steps_serialised()) {
+		ret = -EOPNOTSUPP;
+		pr_warn(SMMIO_NAME ": session %d (%s): kmmio faults on several CPUs cannot be serialised on this kernel: load stap_mmio with lossless=1\n",
+			id, s->name);
+		goto out;
+	}
 	s->started = true;
 	ret = smmio_republish(&conflicts);
 	if (!ret && conflicts) {

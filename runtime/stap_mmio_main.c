@@ -24,6 +24,7 @@ static int __init stap_mmio_init(void)
 	ret = smmio_kmmio_acquire();
 	if (ret)
 		goto out_lossless;
+	smmio_step_serialise_init();
 	ret = smmio_session_init();
 	if (ret)
 		goto out_kmmio;

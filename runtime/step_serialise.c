@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Serialise kmmio's single steps across CPUs.
+ *
+ * kmmio is not safe when two CPUs fault on the same armed page at once:
+ * both disarm it, both single-step, both re-arm it; the second re-arm
+ * WARNs ("kmmio page already armed") and saves the already cleared entry
+ * as the page's old state, so a later access oopses.  The kernel's own
+ * mmiotrace avoids this by taking all CPUs but one offline.
+ *
+ * We serialise instead: our pre handler runs inside kmmio_handler() before
+ * kmmio disarms anything, and a CPU that faults waits there until the CPU
+ * that stepped last has left kmmio's handlers (its kmmio context is no
+ * longer active, which kmmio clears after re-arming the page).  The wait
+ * is short: the other CPU is single-stepping one instruction with
+ * interrupts off, and needs nothing from us to finish.
+ *
+ * kmmio's per-CPU context is not exported; we find it by name and mirror
+ * the layout of struct kmmio_context (arch/x86/mm/kmmio.c, unchanged since
+ * 2008).  Without it, sessions on more than one online CPU are refused
+ * unless the runtime was loaded with lossless=1.
+ */
+#include <linux/percpu.h>
+#include <linux/smp.h>
+#include "internal.h"
+
+/* Mirror of arch/x86/mm/kmmio.c's struct kmmio_context. */
+struct smmio_kmmio_context {
+	void *fpage;
+	void *probe;
+	unsigned long saved_flags;
+	unsigned long addr;
+	int active;
+};
+
+static struct smmio_kmmio_context __percpu *smmio_kmmio_ctx;
+static atomic_t smmio_step_owner = ATOMIC_INIT(-1);
+
+/* Process context, at load. */
+void smmio_step_serialise_init(void)
+{
+	smmio_kmmio_ctx = (void __percpu *)smmio_lookup_symbol("kmmio_ctx");
+}
+
+/* Can concurrent faults on several CPUs be made safe? */
+bool smmio_steps_serialised(void)
+{
+	return smmio_kmmio_ctx || num_online_cpus() == 1;
+}
+
+/* Has @cpu left kmmio's handlers since its last step? */
+static bool smmio_cpu_done_stepping(int cpu)
+{
+	return !READ_ONCE(per_cpu_ptr(smmio_kmmio_ctx, cpu)->active);
+}
+
+/*
+ * Called from the pre handler, interrupts off, before kmmio disarms the
+ * page: take the step, waiting for the last stepper to be done.
+ */
+void smmio_step_begin(void)
+{
+	int me = smp_processor_id(), owner;
+
+	if (!smmio_kmmio_ctx)
+		return;
+	for (;;) {
+		owner = atomic_read(&smmio_step_owner);
+		if ((owner < 0 || owner == me ||
+		     smmio_cpu_done_stepping(owner)) &&
+		    atomic_cmpxchg(&smmio_step_owner, owner, me) == owner)
+			return;
+		cpu_relax();
+	}
+}

@@ -9,6 +9,7 @@
 // so every later line keeps its number.
 #include "mmio_probes.h"
 
+#include <cctype>
 #include <fnmatch.h>
 #include <set>
 
@@ -65,6 +66,17 @@ std::string argument_reference(const Component &c, const Script *s)
 	if (ref[0] != '$' || ref.find_first_not_of("0123456789", 1) != std::string::npos)
 		return "";
 	return ref;
+}
+
+// Whether two characters written side by side could lex as one token.
+bool may_merge(char a, char b)
+{
+	auto word = [](char c) {
+		return isalnum((unsigned char)c) || c == '_' || c == '$' || c == '@';
+	};
+	if (word(a) && word(b))
+		return true;
+	return ispunct((unsigned char)a) && ispunct((unsigned char)b);
 }
 
 // "a.b(1).c" -> {"a", "b(1)", "c"}
@@ -590,12 +602,22 @@ std::string MmioLowering::render(const Unit &u)
 			if (t.group < 0) {
 				s = u.repl.at(i);
 			} else {
+				// pieces that touched stay touching (a probe point
+				// component like "*length" depends on it)
+				bool last_replaced = false;
 				for (size_t k = i; k < j; k++) {
 					auto r = u.repl.find(k);
-					std::string piece = r != u.repl.end() ? r->second
+					bool replaced = r != u.repl.end();
+					std::string piece = replaced ? r->second
 						: token_text(*toks[k]);
-					if (!piece.empty())
-						s += (s.empty() ? "" : " ") + piece;
+					if (piece.empty())
+						continue;
+					if (!s.empty() && (toks[k]->ate_whitespace || replaced ||
+							   last_replaced ||
+							   may_merge(s.back(), piece[0])))
+						s += ' ';
+					s += piece;
+					last_replaced = replaced;
 				}
 			}
 			size_t nl = 0, nl_new = 0;

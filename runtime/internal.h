@@ -12,7 +12,7 @@
  *   map_events.c      MAP/UNMAP event delivery
  *   stats.c           counters and debugfs
  *   lossless.c        the opt-in mode that takes other CPUs offline
- *   step_serialise.c  one kmmio single step at a time across CPUs
+ *   kmmio_smp.c       kmmio with several CPUs: serialised steps, TLB flush
  *
  * Locking, in one place:
  *   smmio_lock (spinlock, irqsave) serialises every writer: sessions,
@@ -42,10 +42,12 @@ extern spinlock_t smmio_lock;
 int smmio_lossless_init(void);
 void smmio_lossless_exit(void);
 
-/* step_serialise.c */
+/* kmmio_smp.c */
 void smmio_step_serialise_init(void);
 bool smmio_steps_serialised(void);
 void smmio_step_begin(void);
+void smmio_step_end(void);
+void smmio_kmmio_smp_exit(void);
 
 /* symbols.c */
 unsigned long smmio_lookup_symbol(const char *name);

@@ -597,6 +597,7 @@ void smmio_post_handler(struct kmmio_probe *p, unsigned long condition,
 	if (!st->active)
 		return;
 	st->active = false;
+	smmio_step_end();
 
 	rcu_read_lock();
 	/* The mapping's MAP event goes out before its first access. */
@@ -617,3 +618,4 @@ NOKPROBE_SYMBOL(smmio_capture_read);
 NOKPROBE_SYMBOL(smmio_capture_write);
 NOKPROBE_SYMBOL(mmio_decode);
 NOKPROBE_SYMBOL(smmio_step_begin);
+NOKPROBE_SYMBOL(smmio_step_end);

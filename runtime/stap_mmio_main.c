@@ -52,6 +52,7 @@ out_stats:
 static void __exit stap_mmio_exit(void)
 {
 	smmio_mappings_exit();
+	smmio_kmmio_smp_exit();
 	smmio_map_events_exit();
 	smmio_session_exit();
 	smmio_kmmio_release();

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Serialise kmmio's single steps across CPUs.
+ * Make kmmio work with several CPUs online: one single step at a time,
+ * and no stale TLB entry left on the other CPUs.
  *
+ * 1. Serialised steps.
  * kmmio is not safe when two CPUs fault on the same armed page at once:
  * both disarm it, both single-step, both re-arm it; the second re-arm
  * WARNs ("kmmio page already armed") and saves the already cleared entry
@@ -19,9 +21,21 @@
  * the layout of struct kmmio_context (arch/x86/mm/kmmio.c, unchanged since
  * 2008).  Without it, sessions on more than one online CPU are refused
  * unless the runtime was loaded with lossless=1.
+ *
+ * 2. TLB shootdown.  While a page is disarmed for a step, another CPU may
+ * access it and cache the present entry in its TLB; kmmio re-arms with a
+ * local flush only, and kernel mappings are global, so that CPU would
+ * bypass the armed page for good.  After a step on an SMP system the post
+ * handler raises an irq_work (NMI-safe: the debug trap is NMI-like), which
+ * schedules a work item that flushes every CPU's TLB.  At most one flush is
+ * in flight; accesses by other CPUs until it lands go unseen, and are
+ * counted as maybe_missed.
  */
 #include <linux/percpu.h>
 #include <linux/smp.h>
+#include <linux/irq_work.h>
+#include <linux/workqueue.h>
+#include <asm/tlbflush.h>
 #include "internal.h"
 
 /* Mirror of arch/x86/mm/kmmio.c's struct kmmio_context. */
@@ -72,4 +86,37 @@ void smmio_step_begin(void)
 			return;
 		cpu_relax();
 	}
+}
+
+static void smmio_flush_local_tlb(void *unused)
+{
+	__flush_tlb_all();
+}
+
+static void smmio_tlb_work_fn(struct work_struct *work)
+{
+	on_each_cpu(smmio_flush_local_tlb, NULL, 1);
+}
+
+static DECLARE_WORK(smmio_tlb_work, smmio_tlb_work_fn);
+
+static void smmio_tlb_irq_work_fn(struct irq_work *work)
+{
+	schedule_work(&smmio_tlb_work);
+}
+
+static DEFINE_IRQ_WORK(smmio_tlb_irq_work, smmio_tlb_irq_work_fn);
+
+/* Post handler, NMI-like context: ask for a TLB flush on every CPU. */
+void smmio_step_end(void)
+{
+	if (num_online_cpus() > 1)
+		irq_work_queue(&smmio_tlb_irq_work);
+}
+
+/* Process context, at unload: nothing of ours may run after this. */
+void smmio_kmmio_smp_exit(void)
+{
+	irq_work_sync(&smmio_tlb_irq_work);
+	cancel_work_sync(&smmio_tlb_work);
 }

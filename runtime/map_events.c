@@ -22,6 +22,16 @@ static LLIST_HEAD(smmio_map_queue);
 static void smmio_map_work_fn(struct work_struct *work);
 static DECLARE_WORK(smmio_map_work, smmio_map_work_fn);
 
+/*
+ * MAP events for the mappings that exist when a session starts.  start()
+ * runs in the stap module's begin probe, before SystemTap registers its
+ * probe on stap_mmio_event(), so these wait a little.
+ */
+#define SMMIO_PRESENT_DELAY_MS	250
+static LLIST_HEAD(smmio_present_queue);
+static void smmio_present_work_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(smmio_present_work, smmio_present_work_fn);
+
 /* Called with smmio_lock held, any context. */
 struct smmio_map_event *smmio_queue_map_event(const struct smmio_mapping *m,
 					      u32 type, int session, u32 flags)
@@ -39,8 +49,14 @@ struct smmio_map_event *smmio_queue_map_event(const struct smmio_mapping *m,
 	me->map_id = m->id;
 	me->mapping = type == STAP_MMIO_MAP && !session ?
 		      (struct smmio_mapping *)m : NULL;
-	llist_add(&me->node, &smmio_map_queue);
-	schedule_work(&smmio_map_work);
+	if (flags & STAP_MMIO_EV_PRESENT_MAP) {
+		llist_add(&me->node, &smmio_present_queue);
+		schedule_delayed_work(&smmio_present_work,
+				      msecs_to_jiffies(SMMIO_PRESENT_DELAY_MS));
+	} else {
+		llist_add(&me->node, &smmio_map_queue);
+		schedule_work(&smmio_map_work);
+	}
 	return me;
 }
 
@@ -79,9 +95,9 @@ void smmio_forget_map_event(struct smmio_mapping *m)
 	}
 }
 
-static void smmio_map_work_fn(struct work_struct *work)
+static void smmio_deliver_queue(struct llist_head *queue)
 {
-	struct llist_node *list = llist_del_all(&smmio_map_queue);
+	struct llist_node *list = llist_del_all(queue);
 	struct smmio_map_event *me, *tmp;
 	unsigned long flags;
 
@@ -98,6 +114,16 @@ static void smmio_map_work_fn(struct work_struct *work)
 		smmio_claim_map_event(me);
 		kfree_rcu(me, rcu);
 	}
+}
+
+static void smmio_map_work_fn(struct work_struct *work)
+{
+	smmio_deliver_queue(&smmio_map_queue);
+}
+
+static void smmio_present_work_fn(struct work_struct *work)
+{
+	smmio_deliver_queue(&smmio_present_queue);
 }
 
 static void smmio_queue_present_map(struct smmio_mapping *m, void *arg)
@@ -120,6 +146,8 @@ int smmio_map_events_init(void)
 /* Process context, after the hooks that queue events are gone. */
 void smmio_map_events_exit(void)
 {
+	cancel_delayed_work_sync(&smmio_present_work);
 	flush_work(&smmio_map_work);
-	smmio_map_work_fn(NULL);
+	smmio_deliver_queue(&smmio_map_queue);
+	smmio_deliver_queue(&smmio_present_queue);
 }

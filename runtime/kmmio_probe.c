@@ -468,12 +468,24 @@ void smmio_deliver(struct stap_mmio_event *ev, const struct smmio_dispatch *d,
 	u64 start = ev->phys, end = ev->phys + len;
 	u32 slots = 0;
 	unsigned int i, slot;
+	int cur = -1;		/* the session ev->match is filled for */
 
+	/*
+	 * One pass over the ranges finds the sessions hit and fills
+	 * ev->match for the first of them (usually the only one); any other
+	 * session gets a pass of its own below.
+	 */
+	memset(ev->match, 0, sizeof(ev->match));
 	for (i = 0; i < d->nranges; i++) {
 		const struct smmio_drange *r = &d->range[i];
 
-		if ((r->flags & want) && r->start < end && start < r->end)
-			slots |= 1U << r->slot;
+		if (!(r->flags & want) || r->start >= end || start >= r->end)
+			continue;
+		slots |= 1U << r->slot;
+		if (cur < 0)
+			cur = r->slot;
+		if (r->slot == cur)
+			ev->match[r->probe / 64] |= 1ULL << (r->probe % 64);
 	}
 	if (!slots) {
 		if (want & STAP_MMIO_RANGE_ACCESS)
@@ -485,13 +497,17 @@ void smmio_deliver(struct stap_mmio_event *ev, const struct smmio_dispatch *d,
 
 		if (!s || (only_session && s->id != only_session))
 			continue;
-		memset(ev->match, 0, sizeof(ev->match));
-		for (i = 0; i < d->nranges; i++) {
-			const struct smmio_drange *r = &d->range[i];
+		if (slot != cur) {
+			memset(ev->match, 0, sizeof(ev->match));
+			for (i = 0; i < d->nranges; i++) {
+				const struct smmio_drange *r = &d->range[i];
 
-			if (r->slot == slot && (r->flags & want) &&
-			    r->start < end && start < r->end)
-				ev->match[r->probe / 64] |= 1ULL << (r->probe % 64);
+				if (r->slot == slot && (r->flags & want) &&
+				    r->start < end && start < r->end)
+					ev->match[r->probe / 64] |=
+						1ULL << (r->probe % 64);
+			}
+			cur = slot;
 		}
 		ev->session = s->id;
 		ev->seq = atomic64_inc_return(&s->seq);

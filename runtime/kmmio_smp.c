@@ -26,15 +26,15 @@
  * access it and cache the present entry in its TLB; kmmio re-arms with a
  * local flush only, and kernel mappings are global, so that CPU would
  * bypass the armed page for good.  After a step on an SMP system the post
- * handler raises an irq_work (NMI-safe: the debug trap is NMI-like), which
- * schedules a work item that flushes every CPU's TLB.  At most one flush is
- * in flight; accesses by other CPUs until it lands go unseen, and are
- * counted as maybe_missed.
+ * handler raises an irq_work (NMI-safe: the debug trap is NMI-like); as
+ * soon as interrupts are back on, it sends every other CPU an asynchronous
+ * IPI that flushes its TLB (smp_call_function_single_async() may be called
+ * with interrupts off).  Accesses by other CPUs in the step window and
+ * before the flush lands go unseen, and are counted as maybe_missed.
  */
 #include <linux/percpu.h>
 #include <linux/smp.h>
 #include <linux/irq_work.h>
-#include <linux/workqueue.h>
 #include <asm/tlbflush.h>
 #include "internal.h"
 
@@ -49,12 +49,6 @@ struct smmio_kmmio_context {
 
 static struct smmio_kmmio_context __percpu *smmio_kmmio_ctx;
 static atomic_t smmio_step_owner = ATOMIC_INIT(-1);
-
-/* Process context, at load. */
-void smmio_step_serialise_init(void)
-{
-	smmio_kmmio_ctx = (void __percpu *)smmio_lookup_symbol("kmmio_ctx");
-}
 
 /* Can concurrent faults on several CPUs be made safe? */
 bool smmio_steps_serialised(void)
@@ -93,16 +87,18 @@ static void smmio_flush_local_tlb(void *unused)
 	__flush_tlb_all();
 }
 
-static void smmio_tlb_work_fn(struct work_struct *work)
-{
-	on_each_cpu(smmio_flush_local_tlb, NULL, 1);
-}
+/* One async IPI slot per target CPU; a busy slot means a flush is due. */
+static DEFINE_PER_CPU(call_single_data_t, smmio_flush_csd);
 
-static DECLARE_WORK(smmio_tlb_work, smmio_tlb_work_fn);
-
+/* Hardirq context: send every other CPU a flush, without waiting. */
 static void smmio_tlb_irq_work_fn(struct irq_work *work)
 {
-	schedule_work(&smmio_tlb_work);
+	int me = smp_processor_id(), cpu;
+
+	for_each_online_cpu(cpu)
+		if (cpu != me)
+			smp_call_function_single_async(cpu,
+					per_cpu_ptr(&smmio_flush_csd, cpu));
 }
 
 static DEFINE_IRQ_WORK(smmio_tlb_irq_work, smmio_tlb_irq_work_fn);
@@ -114,9 +110,28 @@ void smmio_step_end(void)
 		irq_work_queue(&smmio_tlb_irq_work);
 }
 
-/* Process context, at unload: nothing of ours may run after this. */
+static void smmio_nothing(void *unused)
+{
+}
+
+/* Process context, at load. */
+void smmio_step_serialise_init(void)
+{
+	int cpu;
+
+	smmio_kmmio_ctx = (void __percpu *)smmio_lookup_symbol("kmmio_ctx");
+	for_each_possible_cpu(cpu)
+		INIT_CSD(per_cpu_ptr(&smmio_flush_csd, cpu),
+			 smmio_flush_local_tlb, NULL);
+}
+
+/*
+ * Process context, at unload: nothing of ours may run after this.  A CPU
+ * runs its queued cross-CPU calls in order, so once a waited-for call has
+ * run everywhere, our async flushes have too.
+ */
 void smmio_kmmio_smp_exit(void)
 {
 	irq_work_sync(&smmio_tlb_irq_work);
-	cancel_work_sync(&smmio_tlb_work);
+	on_each_cpu(smmio_nothing, NULL, 1);
 }

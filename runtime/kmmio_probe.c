@@ -29,6 +29,7 @@
 #include <linux/vmalloc.h>
 #include <linux/kprobes.h>
 #include <linux/swab.h>
+#include <linux/hash.h>
 #include <asm/ptrace.h>
 #include "internal.h"
 #include "mmio_decode.h"
@@ -56,8 +57,12 @@ struct smmio_cpu_state {
 
 static DEFINE_PER_CPU(struct smmio_cpu_state, smmio_state);
 
-/* Decodes by instruction address; the bytes are compared on every hit. */
-#define SMMIO_DECODE_CACHE	64
+/*
+ * Decodes by instruction address; the bytes are compared on every hit.
+ * Hashed: the MMIO instructions of one accessor sit bytes apart.
+ */
+#define SMMIO_DECODE_BITS	6
+#define SMMIO_DECODE_CACHE	(1 << SMMIO_DECODE_BITS)
 
 struct smmio_decode_entry {
 	unsigned long ip;
@@ -295,8 +300,8 @@ static void smmio_decode(struct smmio_cpu_state *st)
 	struct smmio_decode_entry *e;
 
 	st->raw_len = smmio_fetch(st->ip, st->raw);
-	e = this_cpu_ptr(&smmio_decode_cache[(st->ip >> 2) %
-					     SMMIO_DECODE_CACHE]);
+	e = this_cpu_ptr(&smmio_decode_cache[hash_long(st->ip,
+						      SMMIO_DECODE_BITS)]);
 	if (e->ip == st->ip && e->raw_len && e->raw_len <= st->raw_len &&
 	    !memcmp(e->raw, st->raw, e->raw_len)) {
 		st->decoded = e->ok;

@@ -76,7 +76,17 @@ bool may_merge(char a, char b)
 	};
 	if (word(a) && word(b))
 		return true;
-	return ispunct((unsigned char)a) && ispunct((unsigned char)b);
+	// two operator characters: only when they start a longer operator,
+	// a comment or embedded code ("**" stays two tokens)
+	static const char *const pairs[] = {
+		"==", "!=", "<=", ">=", "=~", "!~", "+=", "-=", "*=", "/=", "%=",
+		"&=", "^=", "|=", ".=", "&&", "||", "++", "--", "->", "<<", ">>",
+		"%(", "%?", "%:", "%)", "//", "/*", "%{", "%}",
+	};
+	for (const char *p : pairs)
+		if (a == p[0] && b == p[1])
+			return true;
+	return false;
 }
 
 // "a.b(1).c" -> {"a", "b(1)", "c"}

@@ -329,7 +329,7 @@ static void test_lowering()
 	// re-emitting an argument keeps touching pieces touching ("*length"
 	// is one component), and never glues separate tokens into one
 	r = lower("probe kernel.mmio(1) { x = $1 }", { "$addr*-1+$value" });
-	CHECK(r.ok && contains(r.out, "x = $ev->phys * -1+ $ev->value }"));
+	CHECK(r.ok && contains(r.out, "x = $ev->phys *-1+ $ev->value }"));
 	// an argument holding a whole conditional cannot be re-emitted
 	r = lower("probe kernel.mmio(1) { x = $1 }", { "%( arch == \"x86_64\" %? $addr %: 0 %)" });
 	CHECK(!r.ok && contains(r.diags, "cannot lower this kernel.mmio probe: a $N argument or macro expansion here"));

@@ -641,7 +641,12 @@ std::string MmioLowering::render(const Unit &u)
 				blanks = text[k] == ' ' || text[k] == '\t';
 			if (!blanks)
 				out.append(text, copied, b - copied);
+			// nor may it glue itself to its neighbours
+			if (!s.empty() && !out.empty() && may_merge(out.back(), s.front()))
+				out += ' ';
 			out += s;
+			if (!s.empty() && e < text.size() && may_merge(s.back(), text[e]))
+				out += ' ';
 			if (nl > nl_new)
 				out.append(nl - nl_new, '\n');
 			if (nl_new > nl)

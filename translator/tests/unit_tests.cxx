@@ -330,6 +330,8 @@ static void test_lowering()
 	// is one component), and never glues separate tokens into one
 	r = lower("probe kernel.mmio(1) { x = $1 }", { "$addr*-1+$value" });
 	CHECK(r.ok && contains(r.out, "x = $ev->phys *-1+ $ev->value }"));
+	r = lower("probe kernel.mmio(1) { x = $2$1 }", { "$addr", "1" });
+	CHECK(r.ok && contains(r.out, "x = $2 $ev->phys }"));
 	// an argument holding a whole conditional cannot be re-emitted
 	r = lower("probe kernel.mmio(1) { x = $1 }", { "%( arch == \"x86_64\" %? $addr %: 0 %)" });
 	CHECK(!r.ok && contains(r.diags, "cannot lower this kernel.mmio probe: a $N argument or macro expansion here"));

@@ -38,6 +38,7 @@ private:
 
 	std::vector<TokenPtr> &t_;
 	size_t i_ = 0;
+	int depth_ = 0;
 };
 
 void Parser::parse(Script &s)
@@ -211,7 +212,12 @@ std::vector<ProbePoint> Parser::parse_component()
 	      t->is_op("*") || t->is_op("{")))
 		throw ParseError("expected identifier or '*' or '{'", t);
 	if (t->is_op("{")) {
+		// stap recurses here without bound; the pass stops early and
+		// leaves such a script to stap
+		if (++depth_ > 100)
+			throw ParseError("probe point groups nested too deep", t);
 		std::vector<ProbePoint> pps = parse_points();
+		depth_--;
 		TokenPtr u = peek();
 		if (!(u && u->is_op("}")))
 			throw ParseError("expected '}'", u);

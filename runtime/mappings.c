@@ -327,19 +327,26 @@ static void smmio_mapping_free_rcu(struct rcu_head *head)
 	kfree(container_of(head, struct smmio_mapping, rcu));
 }
 
-static bool smmio_wants_map_events(const struct smmio_mapping *m,
-				   const struct smmio_dispatch *d)
+/* Does a range of @d with one of @flags overlap [start, start+size)? */
+static bool smmio_dispatch_wants(const struct smmio_dispatch *d, u32 flags,
+				 u64 start, u64 size)
 {
 	unsigned int i;
 
 	for (i = 0; d && i < d->nranges; i++) {
 		const struct smmio_drange *r = &d->range[i];
 
-		if ((r->flags & STAP_MMIO_RANGE_MAP) &&
-		    r->start < m->phys + m->size && m->phys < r->end)
+		if ((r->flags & flags) && r->start < start + size &&
+		    start < r->end)
 			return true;
 	}
 	return false;
+}
+
+static bool smmio_wants_map_events(const struct smmio_mapping *m,
+				   const struct smmio_dispatch *d)
+{
+	return smmio_dispatch_wants(d, STAP_MMIO_RANGE_MAP, m->phys, m->size);
 }
 
 static struct smmio_mapping *smmio_find_mapping(unsigned long virt)
@@ -427,16 +434,9 @@ void smmio_visit_mappings(smmio_mapping_fn_t fn, void *arg)
 /* Does a started session want [phys, phys+size) armed? */
 static bool smmio_mapping_wanted(u64 phys, unsigned long size)
 {
-	struct smmio_dispatch *d;
-	unsigned int i;
-
-	d = rcu_dereference_protected(smmio_dispatch,
-				      lockdep_is_held(&smmio_lock));
-	for (i = 0; d && i < d->nranges; i++)
-		if ((d->range[i].flags & STAP_MMIO_RANGE_ACCESS) &&
-		    d->range[i].start < phys + size && phys < d->range[i].end)
-			return true;
-	return false;
+	return smmio_dispatch_wants(rcu_dereference_protected(smmio_dispatch,
+					lockdep_is_held(&smmio_lock)),
+				    STAP_MMIO_RANGE_ACCESS, phys, size);
 }
 
 /* Where a skipped mmiotrace_ioremap() call goes instead. */

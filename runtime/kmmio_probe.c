@@ -296,9 +296,32 @@ static unsigned int smmio_fetch(unsigned long ip, u8 *raw)
 }
 
 /*
+ * Are the bytes @e was decoded from still at @ip?  The CPU has just run
+ * the instruction at @ip, so the page it starts in is mapped: a load that
+ * stays in that page needs no fault handling.  Otherwise, read them back.
+ */
+static bool smmio_insn_unchanged(unsigned long ip,
+				 const struct smmio_decode_entry *e)
+{
+	u8 now[MMIO_INSN_MAX];
+	u64 a, b, mask;
+
+	if (e->raw_len <= sizeof(a) &&
+	    (ip & ~PAGE_MASK) <= PAGE_SIZE - sizeof(a)) {
+		memcpy(&a, (const void *)ip, sizeof(a));
+		memcpy(&b, e->raw, sizeof(b));
+		mask = e->raw_len == sizeof(a) ? ~0ULL :
+		       BIT_ULL(8 * e->raw_len) - 1;
+		return !((a ^ b) & mask);
+	}
+	return !copy_from_kernel_nofault(now, (void *)ip, e->raw_len) &&
+	       !memcmp(now, e->raw, e->raw_len);
+}
+
+/*
  * Decode the instruction at st->ip, through the per-CPU cache.  A hit
- * reads back only the bytes the cached decode used and compares them, so
- * code that was unloaded and replaced at the same address is decoded anew.
+ * checks only the bytes the cached decode used, so code that was unloaded
+ * and replaced at the same address is decoded anew.
  */
 static void smmio_decode(struct smmio_cpu_state *st)
 {
@@ -307,8 +330,8 @@ static void smmio_decode(struct smmio_cpu_state *st)
 	e = this_cpu_ptr(&smmio_decode_cache[hash_long(st->ip,
 						      SMMIO_DECODE_BITS)]);
 	if (e->ip == st->ip && e->raw_len &&
-	    !copy_from_kernel_nofault(st->raw, (void *)st->ip, e->raw_len) &&
-	    !memcmp(e->raw, st->raw, e->raw_len)) {
+	    smmio_insn_unchanged(st->ip, e)) {
+		memcpy(st->raw, e->raw, sizeof(st->raw));
 		st->raw_len = e->raw_len;
 		st->decoded = e->ok;
 		st->insn = e->insn;
@@ -323,7 +346,7 @@ static void smmio_decode(struct smmio_cpu_state *st)
 	e->ok = st->decoded;
 	e->insn = st->insn;
 	e->raw_len = st->decoded ? st->insn.length : st->raw_len;
-	memcpy(e->raw, st->raw, e->raw_len);
+	memcpy(e->raw, st->raw, sizeof(e->raw));
 }
 
 /* Which way the faulting operand goes: a string op touches two. */
@@ -713,6 +736,7 @@ NOKPROBE_SYMBOL(smmio_ranges_before);
 NOKPROBE_SYMBOL(smmio_match_slot);
 NOKPROBE_SYMBOL(smmio_emit);
 NOKPROBE_SYMBOL(smmio_decode);
+NOKPROBE_SYMBOL(smmio_insn_unchanged);
 NOKPROBE_SYMBOL(smmio_capture_read);
 NOKPROBE_SYMBOL(smmio_capture_write);
 NOKPROBE_SYMBOL(mmio_decode);

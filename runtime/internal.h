@@ -102,8 +102,7 @@ struct smmio_session {
 	unsigned int nranges;
 	unsigned int cap;
 	struct smmio_range *ranges;
-	atomic64_t seq;
-	atomic64_t events;
+	atomic64_t seq;			/* events delivered: the last seq */
 	atomic64_t unknown;
 	atomic64_t value_unknown;
 	atomic64_t maybe_missed;

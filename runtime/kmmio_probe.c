@@ -590,7 +590,6 @@ void smmio_deliver(struct stap_mmio_event *ev, const struct smmio_dispatch *d,
 		}
 		ev->session = s->id;
 		ev->seq = atomic64_inc_return(&s->seq);
-		atomic64_inc(&s->events);
 		if (ev->type == STAP_MMIO_UNKNOWN)
 			atomic64_inc(&s->unknown);
 		if (ev->flags & STAP_MMIO_EV_VALUE_UNKNOWN)

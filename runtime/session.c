@@ -361,7 +361,7 @@ static int smmio_get_stats(int id, struct stap_mmio_stats *st)
 	s = smmio_session_find(id);
 	if (s) {
 		memset(st, 0, sizeof(*st));
-		st->events = atomic64_read(&s->events);
+		st->events = atomic64_read(&s->seq);
 		st->unknown = atomic64_read(&s->unknown);
 		st->value_unknown = atomic64_read(&s->value_unknown);
 		st->maybe_missed = atomic64_read(&s->maybe_missed);

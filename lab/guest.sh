@@ -253,7 +253,7 @@ device_args() {
 # ---- run_guest
 
 run_guest() {
-	local smp=1 timeout=600 mem=1024 out= append= dev
+	local smp=1 timeout=600 mem=1024 out= append= icount= dev
 	local devices=()
 	RUN_CMDS=() RUN_PUTS=()
 	while (($#)); do
@@ -271,6 +271,7 @@ run_guest() {
 		--out) out=$2 ;;
 		--cmd) RUN_CMDS+=("$2") ;;
 		--append) append=$2 ;;
+		--icount) icount=$2 ;;
 		*) die "run: unknown option $1" ;;
 		esac
 		shift 2
@@ -278,6 +279,8 @@ run_guest() {
 	[[ -n $out ]] || die "run: --out DIR is required"
 	[[ $smp =~ ^[1-9][0-9]*$ ]] || die "run: --smp $smp: not a CPU count"
 	[[ $timeout =~ ^[1-9][0-9]*$ ]] || die "run: --timeout $timeout: not a number of seconds"
+	[[ -z $icount || ($icount =~ ^[0-9]$ && $smp == 1) ]] ||
+		die "run: --icount $icount: a shift of 0-9, and only with --smp 1"
 	mkdir -p "$out"
 	out=$(cd "$out" && pwd -P)
 	[[ $out != *,* ]] || die "run: --out $out: QEMU's options cannot take a path with a comma"
@@ -308,6 +311,9 @@ run_guest() {
 		-chardev "pipe,id=ctl,path=$tmp/ctl" -serial chardev:ctl
 		-chardev "pipe,id=qmp,path=$tmp/qmp" -mon chardev=qmp,mode=control
 		-trace "file=$raw")
+	# Deterministic guest time: each instruction takes 2^icount ns of
+	# the guest's clock, whatever the host is doing.
+	[[ -z $icount ]] || QEMU_ARGS+=(-icount "shift=$icount,sleep=off")
 	for dev in "${devices[@]}"; do
 		device_args "$dev" "$tmp"
 	done

@@ -32,6 +32,7 @@
 #include <linux/rcupdate.h>
 #include <linux/mmiotrace.h>
 #include <linux/percpu.h>
+#include <linux/sched/clock.h>
 #include "stap_mmio.h"
 
 #define SMMIO_NAME	STAP_MMIO_MODULE_NAME
@@ -179,6 +180,11 @@ enum smmio_counter {
 	SMMIO_MAYBE_MISSED,	/* step windows other CPUs could slip into */
 	SMMIO_DECODE_HITS,	/* decode cache hits */
 	SMMIO_MAP_EVENTS,	/* MAP/UNMAP events delivered */
+	SMMIO_PROF_ACCESSES,	/* profile=1: accesses timed */
+	SMMIO_PROF_PRE_NS,	/* ... ns in the pre handler */
+	SMMIO_PROF_STEP_NS,	/* ... ns from pre handler to post handler */
+	SMMIO_PROF_POST_NS,	/* ... ns in the post handler */
+	SMMIO_PROF_CONSUMER_NS,	/* ... ns of it in stap_mmio_event() */
 	SMMIO_NR_COUNTERS
 };
 
@@ -190,6 +196,22 @@ static inline void smmio_count(enum smmio_counter c)
 }
 
 u64 smmio_counter_sum(enum smmio_counter c);
+
+/* profile.c: fault-path timing while profile=1; 0 means "not timing". */
+extern bool smmio_profile;
+
+static inline u64 smmio_prof_start(void)
+{
+	return READ_ONCE(smmio_profile) ? local_clock() : 0;
+}
+
+/* Add the ns since @since (from smmio_prof_start()) to @c. */
+static inline void smmio_prof_add(enum smmio_counter c, u64 since)
+{
+	if (since)
+		this_cpu_add(smmio_counters[c], local_clock() - since);
+}
+
 int smmio_stats_init(void);
 void smmio_stats_exit(void);
 extern atomic_t smmio_armed_pages;

@@ -50,6 +50,7 @@ struct smmio_cpu_state {
 	unsigned long si_before;
 	unsigned long di_before;
 	unsigned long src_before;	/* source register, for CMPXCHG */
+	u64 prof_pre_end;		/* profile=1: when pre handler ended */
 	bool wvalue_known;
 	u64 wvalue[8];			/* the value written, up to 64 bytes */
 	struct mmio_insn insn;
@@ -294,21 +295,27 @@ static unsigned int smmio_fetch(unsigned long ip, u8 *raw)
 	return 0;
 }
 
-/* Decode the instruction at st->ip, through the per-CPU cache. */
+/*
+ * Decode the instruction at st->ip, through the per-CPU cache.  A hit
+ * reads back only the bytes the cached decode used and compares them, so
+ * code that was unloaded and replaced at the same address is decoded anew.
+ */
 static void smmio_decode(struct smmio_cpu_state *st)
 {
 	struct smmio_decode_entry *e;
 
-	st->raw_len = smmio_fetch(st->ip, st->raw);
 	e = this_cpu_ptr(&smmio_decode_cache[hash_long(st->ip,
 						      SMMIO_DECODE_BITS)]);
-	if (e->ip == st->ip && e->raw_len && e->raw_len <= st->raw_len &&
+	if (e->ip == st->ip && e->raw_len &&
+	    !copy_from_kernel_nofault(st->raw, (void *)st->ip, e->raw_len) &&
 	    !memcmp(e->raw, st->raw, e->raw_len)) {
+		st->raw_len = e->raw_len;
 		st->decoded = e->ok;
 		st->insn = e->insn;
 		smmio_count(SMMIO_DECODE_HITS);
 		return;
 	}
+	st->raw_len = smmio_fetch(st->ip, st->raw);
 	st->decoded = st->raw_len &&
 		      mmio_decode(st->raw, st->raw_len, &st->insn) == 0 &&
 		      st->insn.access;
@@ -378,12 +385,9 @@ static void smmio_capture_write(struct smmio_cpu_state *st,
  * and debug-trap handlers.  stap_mmio_event() is the one exception, by
  * design; it is reached through an ftrace-based kprobe.
  */
-void smmio_pre_handler(struct kmmio_probe *p, struct pt_regs *regs,
-		       unsigned long addr)
+static void smmio_pre(struct smmio_cpu_state *st, struct smmio_span *span,
+		      struct pt_regs *regs, unsigned long addr)
 {
-	struct smmio_cpu_state *st = this_cpu_ptr(&smmio_state);
-	struct smmio_span *span = p->private;
-
 	smmio_step_begin();
 	smmio_count(SMMIO_FAULTS);
 	st->active = true;
@@ -407,6 +411,21 @@ void smmio_pre_handler(struct kmmio_probe *p, struct pt_regs *regs,
 	st->smp_window = num_online_cpus() > 1;
 	if (st->smp_window)
 		smmio_count(SMMIO_MAYBE_MISSED);
+}
+
+void smmio_pre_handler(struct kmmio_probe *p, struct pt_regs *regs,
+		       unsigned long addr)
+{
+	struct smmio_cpu_state *st = this_cpu_ptr(&smmio_state);
+	u64 t0 = smmio_prof_start();
+
+	smmio_pre(st, p->private, regs, addr);
+	st->prof_pre_end = 0;
+	if (t0) {
+		st->prof_pre_end = local_clock();
+		this_cpu_add(smmio_counters[SMMIO_PROF_PRE_NS],
+			     st->prof_pre_end - t0);
+	}
 }
 
 /* The value a read fetched, from where it went; false when unknown. */
@@ -474,6 +493,7 @@ void smmio_deliver(struct stap_mmio_event *ev, const struct smmio_dispatch *d,
 	u32 slots = 0;
 	unsigned int i, slot;
 	int cur = -1;		/* the session ev->match is filled for */
+	u64 t0;
 
 	/*
 	 * One pass over the ranges finds the sessions hit and fills
@@ -527,7 +547,9 @@ void smmio_deliver(struct stap_mmio_event *ev, const struct smmio_dispatch *d,
 			smmio_count(SMMIO_MAP_EVENTS);
 		else
 			smmio_count(SMMIO_EVENTS);
+		t0 = smmio_prof_start();
 		stap_mmio_event(ev);
+		smmio_prof_add(SMMIO_PROF_CONSUMER_NS, t0);
 	}
 }
 
@@ -612,6 +634,7 @@ void smmio_post_handler(struct kmmio_probe *p, unsigned long condition,
 			struct pt_regs *regs)
 {
 	struct smmio_cpu_state *st = this_cpu_ptr(&smmio_state);
+	u64 t0 = smmio_prof_start();
 	struct smmio_map_event *me;
 	struct smmio_dispatch *d;
 
@@ -619,6 +642,9 @@ void smmio_post_handler(struct kmmio_probe *p, unsigned long condition,
 		return;
 	st->active = false;
 	smmio_step_end();
+	if (t0 && st->prof_pre_end)
+		this_cpu_add(smmio_counters[SMMIO_PROF_STEP_NS],
+			     t0 - st->prof_pre_end);
 
 	rcu_read_lock();
 	/* The mapping's MAP event goes out before its first access. */
@@ -629,7 +655,12 @@ void smmio_post_handler(struct kmmio_probe *p, unsigned long condition,
 	if (d)
 		smmio_emit(st, regs, d);
 	rcu_read_unlock();
+	if (t0) {
+		smmio_count(SMMIO_PROF_ACCESSES);
+		smmio_prof_add(SMMIO_PROF_POST_NS, t0);
+	}
 }
+NOKPROBE_SYMBOL(smmio_pre);
 NOKPROBE_SYMBOL(smmio_pre_handler);
 NOKPROBE_SYMBOL(smmio_post_handler);
 NOKPROBE_SYMBOL(smmio_deliver);

@@ -22,6 +22,11 @@ static const char *const smmio_counter_names[SMMIO_NR_COUNTERS] = {
 	[SMMIO_MAYBE_MISSED] = "maybe_missed",
 	[SMMIO_DECODE_HITS] = "decode_cache_hits",
 	[SMMIO_MAP_EVENTS] = "map_events",
+	[SMMIO_PROF_ACCESSES] = "profile_accesses",
+	[SMMIO_PROF_PRE_NS] = "profile_pre_ns",
+	[SMMIO_PROF_STEP_NS] = "profile_step_ns",
+	[SMMIO_PROF_POST_NS] = "profile_post_ns",
+	[SMMIO_PROF_CONSUMER_NS] = "profile_consumer_ns",
 };
 
 static struct dentry *smmio_debugfs_dir;

@@ -517,8 +517,11 @@ void smmio_deliver(struct stap_mmio_event *ev, const struct smmio_dispatch *d,
 			smmio_count(SMMIO_FILTERED);
 		return;
 	}
-	for_each_set_bit(slot, (unsigned long *)&slots, STAP_MMIO_MAX_SESSIONS) {
-		struct smmio_session *s = d->session[slot];
+	for (; slots; slots &= slots - 1) {
+		struct smmio_session *s;
+
+		slot = __ffs(slots);
+		s = d->session[slot];
 
 		if (!s || (only_session && s->id != only_session))
 			continue;
@@ -553,18 +556,31 @@ void smmio_deliver(struct stap_mmio_event *ev, const struct smmio_dispatch *d,
 	}
 }
 
+/*
+ * Every field but match[] (smmio_deliver() fills it) and value_hi[]
+ * (zeroed where a value is set).  Field by field, not a memset of the
+ * whole record: this runs once per access.
+ */
 static void smmio_event_init(struct stap_mmio_event *ev,
 			     const struct smmio_cpu_state *st)
 {
-	memset(ev, 0, sizeof(*ev));
 	ev->phys = st->phys;
 	ev->virt = st->fault_addr;
+	ev->value = 0;
 	ev->pc = st->ip;
+	ev->width = 0;
+	ev->type = 0;
 	ev->cpu = raw_smp_processor_id();
 	ev->map_id = st->span->map->id;
+	ev->session = 0;
+	ev->flags = 0;
+	ev->map_len = 0;
+	ev->seq = 0;
 	ev->timestamp = local_clock();
 	ev->insn_len = st->decoded ? st->insn.length : st->raw_len;
-	memcpy(ev->insn, st->raw, ev->insn_len);
+	/* All of raw[]: bytes past insn_len are not part of the contract. */
+	BUILD_BUG_ON(sizeof(ev->insn) != sizeof(st->raw));
+	memcpy(ev->insn, st->raw, sizeof(ev->insn));
 }
 
 static u32 smmio_insn_flags(const struct mmio_insn *in)
@@ -587,6 +603,7 @@ static void smmio_emit(struct smmio_cpu_state *st, struct pt_regs *regs,
 	u32 flags;
 
 	smmio_event_init(&ev, st);
+	memset(ev.value_hi, 0, sizeof(ev.value_hi));
 	if (!st->decoded) {
 		ev.type = STAP_MMIO_UNKNOWN;
 		ev.flags = STAP_MMIO_EV_VALUE_UNKNOWN;

@@ -63,6 +63,7 @@ unsigned int smmio_kmmio_count(void);
 struct smmio_drange {
 	u64 start;
 	u64 end;		/* exclusive */
+	u64 max_end;		/* the largest end of this and every range before */
 	u32 flags;		/* STAP_MMIO_RANGE_* */
 	u16 probe;		/* the session's probe index */
 	u8 slot;		/* index into smmio_dispatch.session[] */
@@ -70,7 +71,11 @@ struct smmio_drange {
 
 struct smmio_session;
 
-/* The fault path's view of all started sessions; replaced as a whole. */
+/*
+ * The fault path's view of all started sessions; replaced as a whole.
+ * range[] is sorted by start, so the ranges an access overlaps are found
+ * by a binary search and a short walk back (see smmio_deliver()).
+ */
 struct smmio_dispatch {
 	struct rcu_head rcu;
 	unsigned int nranges;

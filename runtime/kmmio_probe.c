@@ -479,6 +479,42 @@ static u64 smmio_cmpxchg_written(const struct smmio_cpu_state *st,
 	return regs->ax & smmio_mask(st->insn.width);
 }
 
+/* How many ranges of @d start before @end: they are sorted by start. */
+static unsigned int smmio_ranges_before(const struct smmio_dispatch *d,
+					u64 end)
+{
+	unsigned int lo = 0, hi = d->nranges, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (d->range[mid].start < end)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Set in ev->match the probes of session @slot whose ranges of kind @want
+ * overlap [start, end): range[0..top) start before @end, and walking back
+ * from top stops where no earlier range reaches past @start (max_end).
+ */
+static void smmio_match_slot(struct stap_mmio_event *ev,
+			     const struct smmio_dispatch *d, unsigned int top,
+			     unsigned int slot, u32 want, u64 start)
+{
+	const struct smmio_drange *r;
+	unsigned int i;
+
+	memset(ev->match, 0, sizeof(ev->match));
+	for (i = top; i-- > 0 && d->range[i].max_end > start; ) {
+		r = &d->range[i];
+		if (r->slot == slot && (r->flags & want) && r->end > start)
+			ev->match[r->probe / 64] |= 1ULL << (r->probe % 64);
+	}
+}
+
 /*
  * Deliver @ev to every session with a range of kind @want overlapping it
  * (only to @only_session when that is not 0).  @ev->match is filled per
@@ -490,21 +526,22 @@ void smmio_deliver(struct stap_mmio_event *ev, const struct smmio_dispatch *d,
 	u64 len = ev->type == STAP_MMIO_MAP || ev->type == STAP_MMIO_UNMAP ?
 		  ev->map_len : max_t(u32, ev->width, 1);
 	u64 start = ev->phys, end = ev->phys + len;
+	unsigned int top = smmio_ranges_before(d, end);
 	u32 slots = 0;
 	unsigned int i, slot;
 	int cur = -1;		/* the session ev->match is filled for */
 	u64 t0;
 
 	/*
-	 * One pass over the ranges finds the sessions hit and fills
-	 * ev->match for the first of them (usually the only one); any other
-	 * session gets a pass of its own below.
+	 * One pass over the ranges that can overlap finds the sessions hit
+	 * and fills ev->match for the first of them (usually the only one);
+	 * any other session gets a pass of its own below.
 	 */
 	memset(ev->match, 0, sizeof(ev->match));
-	for (i = 0; i < d->nranges; i++) {
+	for (i = top; i-- > 0 && d->range[i].max_end > start; ) {
 		const struct smmio_drange *r = &d->range[i];
 
-		if (!(r->flags & want) || r->start >= end || start >= r->end)
+		if (!(r->flags & want) || r->end <= start)
 			continue;
 		slots |= 1U << r->slot;
 		if (cur < 0)
@@ -522,19 +559,10 @@ void smmio_deliver(struct stap_mmio_event *ev, const struct smmio_dispatch *d,
 
 		slot = __ffs(slots);
 		s = d->session[slot];
-
 		if (!s || (only_session && s->id != only_session))
 			continue;
 		if (slot != cur) {
-			memset(ev->match, 0, sizeof(ev->match));
-			for (i = 0; i < d->nranges; i++) {
-				const struct smmio_drange *r = &d->range[i];
-
-				if (r->slot == slot && (r->flags & want) &&
-				    r->start < end && start < r->end)
-					ev->match[r->probe / 64] |=
-						1ULL << (r->probe % 64);
-			}
+			smmio_match_slot(ev, d, top, slot, want, start);
 			cur = slot;
 		}
 		ev->session = s->id;
@@ -681,6 +709,8 @@ NOKPROBE_SYMBOL(smmio_pre);
 NOKPROBE_SYMBOL(smmio_pre_handler);
 NOKPROBE_SYMBOL(smmio_post_handler);
 NOKPROBE_SYMBOL(smmio_deliver);
+NOKPROBE_SYMBOL(smmio_ranges_before);
+NOKPROBE_SYMBOL(smmio_match_slot);
 NOKPROBE_SYMBOL(smmio_emit);
 NOKPROBE_SYMBOL(smmio_decode);
 NOKPROBE_SYMBOL(smmio_capture_read);

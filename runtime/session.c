@@ -15,6 +15,7 @@
 #include <linux/slab.h>
 #include <linux/ioport.h>
 #include <linux/mm.h>
+#include <linux/sort.h>
 #include "internal.h"
 
 DEFINE_SPINLOCK(smmio_lock);
@@ -48,7 +49,33 @@ static int smmio_session_slot(const struct smmio_session *s)
 	return -1;
 }
 
-/* Build the table of every started session's ranges; NULL when none. */
+static int smmio_drange_cmp(const void *a, const void *b)
+{
+	const struct smmio_drange *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return 0;
+}
+
+/* Sort by start and note each range's running maximum end. */
+static void smmio_index_dispatch(struct smmio_dispatch *d)
+{
+	u64 max_end = 0;
+	unsigned int i;
+
+	sort(d->range, d->nranges, sizeof(d->range[0]), smmio_drange_cmp,
+	     NULL);
+	for (i = 0; i < d->nranges; i++) {
+		max_end = max(max_end, d->range[i].end);
+		d->range[i].max_end = max_end;
+	}
+}
+
+/*
+ * Build the table of every started session's ranges; NULL when none.
+ * Under smmio_lock: allocates atomically, sorts in place.
+ */
 static struct smmio_dispatch *smmio_build_dispatch(int *err)
 {
 	struct smmio_dispatch *d;
@@ -81,6 +108,7 @@ static struct smmio_dispatch *smmio_build_dispatch(int *err)
 			r->slot = i;
 		}
 	}
+	smmio_index_dispatch(d);
 	return d;
 }
 

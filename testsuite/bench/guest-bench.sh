@@ -2,36 +2,49 @@
 # guest-bench.sh - the guest half of `make bench` (run-bench is the host
 # half).  Runs in the lab guest as root, in one boot.
 #
-# usage: guest-bench.sh DIR BAR N ROUNDS STORM_N CONFIG...
+# usage: guest-bench.sh DIR BAR N K ROUNDS STORM_N BURSTS CONFIG...
 #   DIR      where the modules were put: stap_mmio.ko, mmio_exerciser.ko,
 #            and one stap module NAME.ko per stap configuration
 #   BAR      the edu BAR's physical address the stap modules were compiled
 #            for; the run stops (exit 4, "bar-mismatch ACTUAL") when the
 #            guest's differs
-#   N        the exerciser's `loop N` count (2N accesses per measurement)
+#   N        the exerciser's `loop N` count (2N accesses per loop)
+#   K        loops per measurement: K back-to-back `loop N`, each timed
 #   ROUNDS   rounds; every round runs every CONFIG once, in a shuffled order
-#   STORM_N  the storm test's `loop` count (0: no storm test)
+#   STORM_N  the sustained storm's `loop` count (0: none)
+#   BURSTS   the burst storm's sizes, comma-separated `burst` counts (0: none)
 #   CONFIG   untraced | mmiotrace | stap:NAME (the module DIR/NAME.ko)
 #
 # Output, one record a line (run-bench parses it; anything else is chatter):
 #   bar PHYS
-#   result CONFIG ROUND NS_TOTAL ACCESSES EVENTS HANDLED
-#       EVENTS: events the runtime delivered during the loop (stats
+#   result CONFIG ROUND ACCESSES EVENTS HANDLED NS1,NS2,...
+#       ACCESSES: accesses per loop (2N); NSi: the i-th loop's ns;
+#       EVENTS: events the runtime delivered during the K loops (stats
 #       counter delta), "-" for untraced and mmiotrace; HANDLED: what the
-#       script's handler saw (printf: lines for the register; agg: the
-#       sum of its @count()s), "-" where the handler leaves no trace
+#       script's handler saw in the K loops (printf: lines for the
+#       register; agg: the sum of its @count()s), "-" where the handler
+#       leaves no trace
 #   kprobe LINE   the kprobe stap registered on stap_mmio_event, as
 #       /sys/kernel/debug/kprobes/list shows it (once)
-#   storm ours|mmiotrace MADE REPORTED LOST_NOTE
+#   profile CONFIG ACCESSES NS P_ACCESSES PRE STEP POST CONSUMER
+#       one profiled run (K loops) after the rounds: accesses made, their
+#       total ns, and the deltas of the runtime's profile_* statistics
+#   profile-absent REASON
+#   storm ours|mmiotrace MADE REPORTED NOTE
+#   burst ours|mmiotrace SIZE MADE REPORTED DELIVERED NOTE
+#       DELIVERED: events the runtime delivered (ours), "-" (mmiotrace)
+#   buffer_size_kb KB
 #   error TEXT
-# QEMU's own count of the storm windows is in the run's qemu-trace, after
-# the markers "# mark storm-ours" and "# mark storm-mmiotrace".
+# QEMU's own counts are in the run's qemu-trace, after the markers
+# "# mark storm-ours", "# mark storm-mmiotrace", "# mark burst-ours-SIZE"
+# and "# mark burst-mmiotrace-SIZE" (each window closed by the next mark).
 set -u
-DIR=$1 BAR=$2 N=$3 ROUNDS=$4 STORM_N=$5
-shift 5
+DIR=$1 BAR=$2 N=$3 K=$4 ROUNDS=$5 STORM_N=$6 BURSTS=$7
+shift 7
 EX=/sys/kernel/debug/mmio_exerciser
 TR=/sys/kernel/tracing
 STATS=/sys/kernel/debug/stap_mmio/stats
+PROFILE=/sys/module/stap_mmio/parameters/profile
 
 err() { echo "error $*"; exit 1; }
 ex() { echo "$*" >$EX/cmd || err "exerciser command '$*' failed: $(grep '^# error' $EX/log | tail -n1)"; }
@@ -45,12 +58,23 @@ if [ "$((phys))" != "$((BAR))" ]; then
 	echo "bar-mismatch $phys"
 	exit 4
 fi
+off4=$(printf '0x%x' $((phys + 4)))
 
-# One timed `loop N`: prints the loop's ns.
-timed_loop() {
+# One timed `loop N` or `burst N` ($1 loop|burst, $2 N): prints its ns.
+timed() {
 	ex clear
-	ex "loop $1"
-	sed -n 's/^# loop .* ns=\([0-9]*\)$/\1/p' $EX/log
+	ex "$1 $2"
+	sed -n "s/^# $1 .* ns=\([0-9]*\)\$/\1/p" $EX/log
+}
+
+# K timed `loop N` back to back: prints their ns, comma-separated.
+timed_loops() {
+	list= i=1
+	while [ $i -le "$K" ]; do
+		list=$list${list:+,}$(timed loop "$N")
+		i=$((i + 1))
+	done
+	echo "$list"
 }
 
 STAP_PID=
@@ -71,9 +95,15 @@ stap_start() {
 		kill -0 $STAP_PID 2>/dev/null ||
 			err "staprun $name.ko exited before arming: $(tr '\n' ' ' </tmp/staprun.$name.log)"
 		i=$((i + 1))
-		[ $i -le 1200 ] || err "staprun $name.ko: nothing armed after 120 s"
-		sleep 0.1
+		[ $i -le 2400 ] || err "staprun $name.ko: nothing armed after 120 s"
+		sleep 0.05
 	done
+	# The kprobe is in the list before it is armed (an FTRACE kprobe
+	# patches the text after that), and stap's handlers run only once
+	# its module init set the session running: a loop started at once
+	# lost its first 1024 pairs to the printf handler under -icount.
+	# stapio finishes that init while we sleep.
+	sleep 0.5
 }
 
 stap_stop() {
@@ -84,10 +114,20 @@ stap_stop() {
 	STAP_PID=
 	# the module is gone once staprun returned; wait for the pages too
 	i=0
-	while [ "$(stat_of sessions)" != 0 ] && [ $i -lt 100 ]; do
-		sleep 0.1
+	while [ "$(stat_of sessions)" != 0 ] && [ $i -lt 200 ]; do
+		sleep 0.05
 		i=$((i + 1))
 	done
+}
+
+# What staprun said about lost output: transport failures, skipped probes,
+# anything else it warned about (one word, for the report's notes).
+staprun_losses() {
+	log=/tmp/staprun.$1.log
+	tf=$(sed -n 's/.*There were \([0-9]*\) transport failures.*/\1/p' $log | head -n1)
+	sk=$(sed -n 's/.*skipped probes: \([0-9]*\).*/\1/p' $log | head -n1)
+	other=$(grep -v -c -i 'transport failures\|skipped probes' $log)
+	echo "transport-failures:${tf:-0},skipped:${sk:-0},other-warnings:$other"
 }
 
 # The kernel's tracer traces only mappings made while it is on.
@@ -106,20 +146,20 @@ run_config() {
 	c=$1 r=$2
 	case $c in
 	untraced)
-		ns=$(timed_loop $N)
-		echo "result $c $r $ns $((2 * N)) - -"
+		ns=$(timed_loops)
+		echo "result $c $r $((2 * N)) - - $ns"
 		;;
 	mmiotrace)
 		mmiotrace_on
-		ns=$(timed_loop $N)
+		ns=$(timed_loops)
 		mmiotrace_off
-		echo "result $c $r $ns $((2 * N)) - -"
+		echo "result $c $r $((2 * N)) - - $ns"
 		;;
 	stap:*)
 		name=${c#stap:}
 		stap_start $name /tmp/$name.out
 		e0=$(stat_of events)
-		ns=$(timed_loop $N)
+		ns=$(timed_loops)
 		e1=$(stat_of events)
 		stap_stop $name
 		case $name in
@@ -127,7 +167,7 @@ run_config() {
 		agg) h=$(cat /tmp/$name.out* | awk '/^type [12]: / {s += $3} END {print s + 0}') ;;
 		*) h=- ;;
 		esac
-		echo "result $c $r $ns $((2 * N)) $((e1 - e0)) $h"
+		echo "result $c $r $((2 * N)) $((e1 - e0)) $h $ns"
 		rm -f /tmp/$name.out*
 		;;
 	*)
@@ -142,7 +182,7 @@ for c in "$@"; do
 	case $c in stap:*) ;; *) continue ;; esac
 	stap_start ${c#stap:} /tmp/warm.out
 	[ -n "${KPLINE:-}" ] || { KPLINE=$(grep stap_mmio_event $KPROBES | head -n1); echo "kprobe $KPLINE"; }
-	timed_loop 100 >/dev/null
+	timed loop 100 >/dev/null
 	stap_stop ${c#stap:}
 	rm -f /tmp/warm.out*
 done
@@ -155,38 +195,107 @@ while [ $r -le "$ROUNDS" ]; do
 	r=$((r + 1))
 done
 
-[ "$STORM_N" -gt 0 ] || exit 0
+# ---- where the time goes: the runtime's fault-path profile, after the
+# timed rounds so that its clock reads never reach a timed figure.
+profile_sums() {
+	echo "$(stat_of profile_accesses) $(stat_of profile_pre_ns) $(stat_of profile_step_ns) $(stat_of profile_post_ns) $(stat_of profile_consumer_ns)"
+}
+if [ ! -w $PROFILE ]; then
+	echo "profile-absent this stap_mmio.ko has no profile parameter"
+elif ! stat_of profile_accesses | grep -q '^[0-9]'; then
+	echo "profile-absent $STATS has no profile_accesses"
+else
+	for name in empty printf; do
+		case " $* " in *" stap:$name "*) ;; *) continue ;; esac
+		stap_start $name /tmp/$name.out
+		p0=$(profile_sums)
+		echo 1 >$PROFILE
+		ns=$(timed_loops)
+		echo 0 >$PROFILE
+		p1=$(profile_sums)
+		stap_stop $name
+		rm -f /tmp/$name.out*
+		echo "$ns" | awk -v c=stap:$name -v acc=$((2 * N * K)) \
+		    -v p0="$p0" -v p1="$p1" '{
+			n = split($0, t, ","); for (i = 1; i <= n; i++) ns += t[i]
+			split(p0, a, " "); split(p1, b, " ")
+			print "profile", c, acc, ns, b[1] - a[1], b[2] - a[2], b[3] - a[3], b[4] - a[4], b[5] - a[5]
+		}'
+	done
+fi
 
-# ---- storm: accesses as fast as the loop makes them, a printf per access,
-# the output drained while it runs.  Ours: staprun -o FILE (stapio drains
-# the transport).  mmiotrace: `cat trace_pipe` (the documented way),
-# default buffer size.  Counted: events printed for BAR+4.
-off4=$(printf '0x%x' $((phys + 4)))
-stap_start printf /tmp/storm.out
-lab-mark storm-ours
-lab-trace on
-timed_loop $STORM_N >/dev/null
-lab-trace off
-sleep 2
-stap_stop printf
-got=$(cat /tmp/storm.out* | grep -c "^[RW] 4 $off4 ")
-echo "storm ours $((2 * STORM_N)) $got transport:$(grep -c -i 'transport failure\|lost\|drop' /tmp/staprun.printf.log)"
-rm -f /tmp/storm.out*
-
+# ---- the storms: a printf per access, the output drained by the
+# documented consumer.  Ours: staprun -o FILE (stapio drains the
+# transport).  mmiotrace: `cat trace_pipe`, default buffer size.
+# Counted: events printed for BAR+4; QEMU counts the same window.
 echo "buffer_size_kb $(cat $TR/buffer_size_kb)"
-mmiotrace_on
-cat $TR/trace_pipe >/tmp/mmiotrace.out &
-cat_pid=$!
-lab-mark storm-mmiotrace
-lab-trace on
-timed_loop $STORM_N >/dev/null
-lab-trace off
-sleep 2
-overrun=$(sed -n 's/^overrun: //p' $TR/per_cpu/cpu0/stats)
-kill $cat_pid
-wait $cat_pid 2>/dev/null
-mmiotrace_off
-got=$(grep -c "^[RW] 4 [0-9.]* [0-9]* $off4 " /tmp/mmiotrace.out)
-lost=$(sed -n 's/.*Lost \([0-9]*\) events.*/\1/p' /tmp/mmiotrace.out | awk '{s += $1} END {print s + 0}')
-echo "storm mmiotrace $((2 * STORM_N)) $got overrun:$overrun,lost-marks:$lost"
+
+# Wait until the files FILE... (a glob) stopped growing for a second: the
+# consumer drained what the tracer buffered (at most 60 s).
+wait_drained() {
+	last=-1 same=0 i=0
+	while [ $same -lt 4 ] && [ $i -lt 240 ]; do
+		now=$(cat $1 2>/dev/null | wc -c)
+		if [ "$now" = "$last" ]; then
+			same=$((same + 1))
+		else
+			same=0
+		fi
+		last=$now
+		sleep 0.25
+		i=$((i + 1))
+	done
+}
+
+# storm_ours KIND COUNT MARK: one `loop` or `burst` under the printf probe.
+storm_ours() {
+	stap_start printf /tmp/storm.out
+	e0=$(stat_of events)
+	lab-mark "$3"
+	lab-trace on
+	timed $1 $2 >/dev/null
+	lab-trace off
+	e1=$(stat_of events)
+	wait_drained "/tmp/storm.out*"
+	stap_stop printf
+	got=$(cat /tmp/storm.out* | grep -c "^[RW] 4 $off4 ")
+	rm -f /tmp/storm.out*
+	echo "$got $((e1 - e0)) $(staprun_losses printf)"
+}
+
+# storm_mmiotrace KIND COUNT MARK
+storm_mmiotrace() {
+	mmiotrace_on
+	o0=$(sed -n 's/^overrun: //p' $TR/per_cpu/cpu0/stats)
+	cat $TR/trace_pipe >/tmp/mmiotrace.out &
+	cat_pid=$!
+	lab-mark "$3"
+	lab-trace on
+	timed $1 $2 >/dev/null
+	lab-trace off
+	wait_drained /tmp/mmiotrace.out
+	o1=$(sed -n 's/^overrun: //p' $TR/per_cpu/cpu0/stats)
+	kill $cat_pid
+	wait $cat_pid 2>/dev/null
+	mmiotrace_off
+	got=$(grep -c "^[RW] 4 [0-9.]* [0-9]* $off4 " /tmp/mmiotrace.out)
+	lost=$(sed -n 's/.*Lost \([0-9]*\) events.*/\1/p' /tmp/mmiotrace.out | awk '{s += $1} END {print s + 0}')
+	rm -f /tmp/mmiotrace.out
+	echo "$got - overrun:$((o1 - o0)),lost-marks:$lost"
+}
+
+if [ "$STORM_N" -gt 0 ]; then
+	set -- $(storm_ours loop "$STORM_N" storm-ours)
+	echo "storm ours $((2 * STORM_N)) $1 $3"
+	set -- $(storm_mmiotrace loop "$STORM_N" storm-mmiotrace)
+	echo "storm mmiotrace $((2 * STORM_N)) $1 $3"
+fi
+
+for b in $(echo "$BURSTS" | tr ',' ' '); do
+	[ "$b" -gt 0 ] || continue
+	set -- $(storm_ours burst "$b" "burst-ours-$b")
+	echo "burst ours $b $((2 * b)) $1 $2 $3"
+	set -- $(storm_mmiotrace burst "$b" "burst-mmiotrace-$b")
+	echo "burst mmiotrace $b $((2 * b)) $1 $2 $3"
+done
 exit 0

@@ -45,7 +45,11 @@
  *   rep_w8|16|32 OFF COUNT SEED	iowriteN_rep() of pattern values
  *   rep_r8|16|32 OFF COUNT		ioreadN_rep()
  *   loop N		N times: writel(i) then readl() of the target's
- *			scratch register; logs "# loop N OFF ns=T"
+ *			scratch register; logs "# loop N OFF ns=T"; calls
+ *			cond_resched() every 1024 pairs
+ *   burst N		the same without ever yielding the CPU (a tracer's
+ *			consumer cannot drain while it runs on this CPU);
+ *			logs "# burst N OFF ns=T"; N is at most EX_BURST_MAX
  *   seq		the target's standard sequence (see edu_seq/sdhci_seq)
  *
  * Pattern: byte I of the pattern with seed S is
@@ -75,6 +79,12 @@
 #define EX_ARGS_MAX		6
 #define EX_STRING_MAX		4096
 #define EX_REP_MAX		1024
+/*
+ * A traced access costs up to ~60 us under QEMU TCG: 50000 pairs are
+ * about 6 s without a reschedule, well inside the soft lockup (20 s) and
+ * RCU stall (21 s) limits even on a loaded host.
+ */
+#define EX_BURST_MAX		50000
 
 static bool map_at_load = true;
 module_param(map_at_load, bool, 0444);
@@ -695,8 +705,14 @@ static int ex_rep(bool write, unsigned int width, u32 off, u64 count, u64 seed)
 	return 0;
 }
 
-static int ex_loop(u64 count)
+/*
+ * count times writel(i) then readl() of the target's scratch register.
+ * A loop yields every 1024 pairs; a burst never does, so on this CPU
+ * nothing else runs until it is done (interrupts still do).
+ */
+static int ex_loop(u64 count, bool burst)
 {
+	const char *what = burst ? "burst" : "loop";
 	void __iomem *addr;
 	u64 start, ns, i;
 	int ret;
@@ -704,16 +720,21 @@ static int ex_loop(u64 count)
 	ret = ex_check_mapped();
 	if (ret)
 		return ret;
+	if (burst && count > EX_BURST_MAX) {
+		ex_logf("# error: burst %llu is over %u (it never yields the CPU)\n",
+			count, EX_BURST_MAX);
+		return -EINVAL;
+	}
 	addr = ex_base + ex_cur->loop_off;
 	start = ktime_get_ns();
 	for (i = 0; i < count; i++) {
 		writel((u32)i, addr);
 		readl(addr);
-		if ((i & 1023) == 1023)
+		if (!burst && (i & 1023) == 1023)
 			cond_resched();
 	}
 	ns = ktime_get_ns() - start;
-	ex_logf("# loop %llu 0x%x ns=%llu\n", count, ex_cur->loop_off, ns);
+	ex_logf("# %s %llu 0x%x ns=%llu\n", what, count, ex_cur->loop_off, ns);
 	return 0;
 }
 
@@ -903,7 +924,9 @@ static int ex_run(char *line, bool in_seq)
 	if (!strcmp(argv[0], "memset") && argc == 4)
 		return ex_string(EX_MEMSET, num[1], num[3], num[2]);
 	if (!strcmp(argv[0], "loop") && argc == 2)
-		return ex_loop(num[1]);
+		return ex_loop(num[1], false);
+	if (!strcmp(argv[0], "burst") && argc == 2)
+		return ex_loop(num[1], true);
 	if (!strcmp(argv[0], "seq") && argc == 1 && !in_seq)
 		return ex_seq();
 	if (!strncmp(argv[0], "rep_", 4) && (argc == 3 || argc == 4)) {

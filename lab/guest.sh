@@ -311,9 +311,12 @@ run_guest() {
 		-chardev "pipe,id=ctl,path=$tmp/ctl" -serial chardev:ctl
 		-chardev "pipe,id=qmp,path=$tmp/qmp" -mon chardev=qmp,mode=control
 		-trace "file=$raw")
-	# Deterministic guest time: each instruction takes 2^icount ns of
-	# the guest's clock, whatever the host is doing.
-	[[ -z $icount ]] || QEMU_ARGS+=(-icount "shift=$icount,sleep=off")
+	# Deterministic guest time: while the guest runs, each instruction
+	# takes 2^icount ns of its clock, whatever the host is doing.  While
+	# it idles, its clock follows the host's (sleep=on): a guest waiting
+	# on the host, as lab-ctl does for its acknowledgement, must not see
+	# its timeout expire at once.
+	[[ -z $icount ]] || QEMU_ARGS+=(-icount "shift=$icount,sleep=on")
 	for dev in "${devices[@]}"; do
 		device_args "$dev" "$tmp"
 	done

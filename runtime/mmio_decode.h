@@ -106,7 +106,19 @@ struct mmio_insn {
 	u8 opmask;		/* EVEX: opmask register k1..k7, 0 none */
 	u8 mnem;		/* mnemonic index: mmio_decode_mnemonic() */
 	u8 modrm_reg;		/* ModRM reg field (/digit), 0..7 */
+	/*
+	 * Where the memory operand is, for ModRM forms and moffs:
+	 * base + index * scale + disp (mmio_emulate.h: mmio_insn_ea()).
+	 * String ops address memory through rsi/rdi instead.
+	 */
+	u8 ea_base;		/* 0..15, MMIO_EA_NONE or MMIO_EA_RIP */
+	u8 ea_index;		/* 0..15 or MMIO_EA_NONE */
+	u8 ea_scale;		/* 1, 2, 4 or 8 */
+	s64 ea_disp;		/* sign-extended displacement, or moffs */
 };
+
+#define MMIO_EA_NONE		0xff	/* no base / no index register */
+#define MMIO_EA_RIP		0xfe	/* RIP-relative: disp from the next ip */
 
 /*
  * Conventions:

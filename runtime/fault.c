@@ -38,6 +38,7 @@
 #include <linux/kprobes.h>
 #include <linux/kdebug.h>
 #include <linux/notifier.h>
+#include <linux/err.h>
 #include <asm/debugreg.h>
 #include "fault.h"
 #include "mmio_emulate.h"
@@ -180,9 +181,14 @@ static int smmio_step_notify(struct notifier_block *nb, unsigned long val,
 	struct smmio_cpu_state *st = this_cpu_ptr(&smmio_cpu);
 	struct die_args *args = data;
 	struct pt_regs *regs = args->regs;
+	unsigned long *dr6;
 	u64 t0;
 
-	if (val != DIE_DEBUG || !(args->err & DR_STEP) || !st->stepping)
+	/* DIE_DEBUG passes a pointer to DR6 in ->err (as kmmio reads it). */
+	if (val != DIE_DEBUG || !st->stepping)
+		return NOTIFY_DONE;
+	dr6 = (unsigned long *)ERR_PTR(args->err);
+	if (!(*dr6 & DR_STEP))
 		return NOTIFY_DONE;
 	st->stepping = false;
 	t0 = smmio_prof_start();
@@ -199,7 +205,10 @@ static int smmio_step_notify(struct notifier_block *nb, unsigned long val,
 		smmio_prof_add(SMMIO_PROF_POST_NS, t0);
 	}
 	/* Someone else single-steps this code too: let them see the trap. */
-	return st->saved_flags & X86_EFLAGS_TF ? NOTIFY_DONE : NOTIFY_STOP;
+	if (st->saved_flags & X86_EFLAGS_TF)
+		return NOTIFY_DONE;
+	*dr6 &= ~DR_STEP;	/* consumed */
+	return NOTIFY_STOP;
 }
 
 static struct notifier_block smmio_step_nb = {

@@ -58,6 +58,7 @@ int smmio_kmmio_acquire(void);
 void smmio_kmmio_release(void);
 bool smmio_tracer_enabled(void);
 unsigned int smmio_kmmio_count(void);
+int smmio_lockdown_refuses(void);
 
 /* A physical range a session traces, as the fault path sees it. */
 struct smmio_drange {

@@ -139,7 +139,7 @@ static int smmio_bad_shape(const char *what)
 {
 	pr_err(SMMIO_NAME ": refusing to load: kernel internal %s does not have the shape of 6.12's arch/x86/mm/kmmio.c\n",
 	       what);
-	return -ENOEXEC;
+	return -EOPNOTSUPP;
 }
 
 static int smmio_find_kmmio_symbols(void)
@@ -159,14 +159,15 @@ static int smmio_find_kmmio_symbols(void)
 	}
 
 	/* Fixed at build time: checked once, before anything touches them. */
-	if (!smmio_symbol_is((unsigned long)smmio_kmmio_nb_die, "nb_die", 0) ||
-	    READ_ONCE(smmio_kmmio_nb_die->notifier_call) !=
+	if (!smmio_symbol_is((unsigned long)smmio_kmmio_nb_die, "nb_die", 0))
+		return smmio_bad_shape("nb_die (kallsyms does not see it as a symbol of its own)");
+	if (READ_ONCE(smmio_kmmio_nb_die->notifier_call) !=
 	    (notifier_fn_t)die_notifier)
 		return smmio_bad_shape("nb_die (its notifier_call is not kmmio_die_notifier)");
 	if (!smmio_symbol_is((unsigned long)smmio_kmmio_page_table,
 			     "kmmio_page_table",
 			     SMMIO_KMMIO_PAGE_TABLE_SIZE * sizeof(struct list_head)))
-		return smmio_bad_shape("kmmio_page_table (not 16 list heads)");
+		return smmio_bad_shape("kmmio_page_table (kallsyms does not size it as 16 list heads)");
 	return 0;
 }
 

@@ -469,7 +469,7 @@ void mmio_env_access(struct mmio_env *env, unsigned int dir,
 	struct smmio_cpu_state *st = env->st;
 	struct stap_mmio_event ev;
 
-	smmio_event_init(&ev, st->span, addr, st->ip, st->raw,
+	smmio_event_init(&ev, st->span, st->regs, addr, st->ip, st->raw,
 			 st->insn.length);
 	ev.type = dir == MMIO_ACC_READ ? STAP_MMIO_READ : STAP_MMIO_WRITE;
 	ev.width = width;
@@ -519,6 +519,7 @@ int smmio_emulate_fault(struct smmio_cpu_state *st, struct pt_regs *regs)
 	unsigned int i;
 	int ret;
 
+	st->regs = regs;
 	if (st->insn.string_op)
 		env.flags |= STAP_MMIO_EV_STRING;
 	if (st->insn.flags & MMIO_INSN_REP)

@@ -520,6 +520,7 @@ const struct stap_mmio_ops stap_mmio_ops = {
 	.start = smmio_start,
 	.close = smmio_close,
 	.get_stats = smmio_get_stats,
+	.backtrace = smmio_backtrace,
 };
 EXPORT_SYMBOL_GPL(stap_mmio_ops);
 

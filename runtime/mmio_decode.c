@@ -34,6 +34,9 @@ struct mmio_dec {
 	u8 imm_len;
 	u64 imm;		/* raw immediate, zero-extended */
 	u16 ent;		/* opcode table entry */
+	u8 ea_base, ea_index, ea_scale;	/* the memory operand's address */
+	u8 disp8;		/* the displacement is 8-bit */
+	s64 ea_disp;
 };
 
 /* ---- opcode tables ------------------------------------------------------ */
@@ -485,13 +488,24 @@ static int dec_modrm(struct mmio_dec *d)
 	d->rm = m & 7;
 	if (d->mod == 3)
 		return -1;
+	d->ea_base = d->rm | (d->b << 3);
+	d->ea_index = MMIO_EA_NONE;
+	d->ea_scale = 1;
 	if (d->rm == 4) {
 		if (fetch(d, &sib))
 			return -1;
-		if (d->mod == 0 && (sib & 7) == 5)
-			disp = 4;
+		d->ea_scale = 1 << (sib >> 6);
+		/* index 4 without REX.X: no index (rsp cannot be one) */
+		if (((sib >> 3) & 7) != 4 || d->x)
+			d->ea_index = ((sib >> 3) & 7) | (d->x << 3);
+		d->ea_base = (sib & 7) | (d->b << 3);
+		if (d->mod == 0 && (sib & 7) == 5) {
+			disp = 4;	/* no base (whatever REX.B says) */
+			d->ea_base = MMIO_EA_NONE;
+		}
 	} else if (d->mod == 0 && d->rm == 5) {
 		disp = 4;	/* RIP-relative (EIP with 67) */
+		d->ea_base = MMIO_EA_RIP;
 	}
 	if (d->mod == 1)
 		disp = 1;
@@ -499,6 +513,14 @@ static int dec_modrm(struct mmio_dec *d)
 		disp = 4;
 	if (d->pos + disp > d->avail || d->pos + disp > MMIO_INSN_MAX)
 		return -1;
+	d->disp8 = disp == 1;
+	if (disp == 1)
+		d->ea_disp = (signed char)d->code[d->pos];
+	else if (disp == 4)
+		d->ea_disp = (int)((u32)d->code[d->pos] |
+				   (u32)d->code[d->pos + 1] << 8 |
+				   (u32)d->code[d->pos + 2] << 16 |
+				   (u32)d->code[d->pos + 3] << 24);
 	d->pos += disp;
 	return 0;
 }
@@ -782,6 +804,7 @@ static int cls_moffs(struct mmio_dec *d, struct mmio_insn *in)
 
 	if (fetch_n(d, d->p67 ? 4 : 8, &addr))
 		return -1;
+	d->ea_disp = (s64)addr;		/* absolute: no base, no index */
 	in->mnem = M_MOV;
 	in->modrm_mem = 0;
 	if (d->opcode >= 0xa2) {
@@ -1734,7 +1757,10 @@ static void fill_common(const struct mmio_dec *d, struct mmio_insn *in)
 
 int mmio_decode(const u8 *code, unsigned int avail, struct mmio_insn *insn)
 {
-	struct mmio_dec d = { .code = code, .avail = avail };
+	struct mmio_dec d = {
+		.code = code, .avail = avail, .ea_base = MMIO_EA_NONE,
+		.ea_index = MMIO_EA_NONE, .ea_scale = 1,
+	};
 	struct mmio_insn in = { 0 };
 	u16 ent;
 	int cls, ret;
@@ -1764,6 +1790,17 @@ int mmio_decode(const u8 *code, unsigned int avail, struct mmio_insn *insn)
 	if (!lock_ok(&d, &in))
 		return -1;
 	fill_common(&d, &in);
+	in.ea_base = d.ea_base;
+	in.ea_index = d.ea_index;
+	in.ea_scale = d.ea_scale;
+	in.ea_disp = d.ea_disp;
+	/*
+	 * EVEX disp8*N: without broadcast N is the size of the memory
+	 * operand for every tuple type decoded here (full and half vector,
+	 * scalar and tuple1/2/4/8 loads and stores).
+	 */
+	if (d.vex == 4 && d.disp8)
+		in.ea_disp *= in.width;
 	*insn = in;
 	return 0;
 }

@@ -380,10 +380,18 @@ static void next_ip(const struct mmio_insn *in, struct mmio_regs *r)
 
 #define FOP_WIDTHS(FOP, w, ...) do {					\
 	switch (w) {							\
-	case 1: FOP(u8, __VA_ARGS__); break;				\
-	case 2: FOP(u16, __VA_ARGS__); break;				\
-	case 4: FOP(u32, __VA_ARGS__); break;				\
-	default: FOP(u64, __VA_ARGS__); break;				\
+	case 1:								\
+		FOP(u8, __VA_ARGS__);					\
+		break;							\
+	case 2:								\
+		FOP(u16, __VA_ARGS__);					\
+		break;							\
+	case 4:								\
+		FOP(u32, __VA_ARGS__);					\
+		break;							\
+	default:							\
+		FOP(u64, __VA_ARGS__);					\
+		break;							\
 	}								\
 } while (0)
 

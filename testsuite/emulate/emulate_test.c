@@ -33,9 +33,17 @@
  * (bytes modulo displacement and immediate) of the lab kernel's driver
  * modules, found by a linear capstone sweep.
  *
- * Not weak: checked by breaking the emulator (a 32-bit load that kept
- * bits 63:32, i.e. dst_ext ignored) and the harness's register mapping
- * (r9 loaded into the emulator's r10): both fail many forms.
+ * Not weak: each of these deliberate breaks, made one at a time and
+ * reverted, failed forms of the generated set alone (identical/6864):
+ *   emulator: a 32-bit GPR write keeping bits 63:32 (6099), sign
+ *   extension ignored (6384), VEX.128 loads keeping bits 255:128 (6672),
+ *   DF ignored by string ops (6840), the device range ignored by REP
+ *   (6852), no MMIO_EMU_NO_MEM on the first element (6860), CMPXCHG's
+ *   outcome swapped (6516), AF dropped from the native flags (5145), MOVBE
+ *   not swapping (6384), a load into ah written to al (6837), a store from
+ *   ah taken from al (6829), the fault address required to be the
+ *   operand's first byte (1563);
+ *   harness: the emulator's r10 started from the CPU's r9 (0).
  *
  * Output: per-form failures (bytes, case, what differs), then exactly
  *   emulate: A/B forms identical

@@ -20,7 +20,10 @@
  */
 #ifdef __KERNEL__
 #include <linux/stddef.h>
+#include <linux/kprobes.h>
+#define EMU_NOKPROBE(f)	NOKPROBE_SYMBOL(f)
 #else
+#define EMU_NOKPROBE(f)
 #include <stddef.h>
 #endif
 #include "mmio_emulate.h"
@@ -211,8 +214,16 @@ int mmio_emulate_supported(const struct mmio_insn *in)
 		return 0;
 	if (f->handler == H_STRING)
 		return in->width >= 1 && in->width <= 8;
+	/*
+	 * A 16- or 32-byte device access is made through the instruction's
+	 * own vector register (runtime/emulate_env.c: one access of the
+	 * full width), so the value must be that register's low bytes: no
+	 * upper-lane store (vextractf128 with imm 1).
+	 */
 	if (in->src_kind == MMIO_OPND_VEC || in->dst_kind == MMIO_OPND_VEC)
-		return in->width <= 32 && in->vec_offset + in->width <= 32;
+		return in->width <= 32 &&
+		       (in->width < 16 || in->vec_offset == 0) &&
+		       in->vec_offset + in->width <= 32;
 	return in->width == 1 || in->width == 2 || in->width == 4 ||
 	       in->width == 8;
 }
@@ -798,3 +809,29 @@ u16 mmio_insn_data_regs(const struct mmio_insn *in)
 	/* ModRM.reg, with or without REX.R, or its high byte register */
 	return m | R(reg) | R(reg | 8) | R(reg & 3);
 }
+
+/* Runs in the page fault: no probe may hit the helpers either. */
+EMU_NOKPROBE(emu_find);
+EMU_NOKPROBE(emu_zero);
+EMU_NOKPROBE(emu_copy);
+EMU_NOKPROBE(width_mask);
+EMU_NOKPROBE(le_get);
+EMU_NOKPROBE(le_put);
+EMU_NOKPROBE(bswap_n);
+EMU_NOKPROBE(sign_extend);
+EMU_NOKPROBE(next_ip);
+EMU_NOKPROBE(ea_covers);
+EMU_NOKPROBE(gpr_get);
+EMU_NOKPROBE(gpr_set);
+EMU_NOKPROBE(gpr_load);
+EMU_NOKPROBE(dev_read);
+EMU_NOKPROBE(dev_write);
+EMU_NOKPROBE(em_vec_load);
+EMU_NOKPROBE(em_load);
+EMU_NOKPROBE(em_store);
+EMU_NOKPROBE(em_xchg);
+EMU_NOKPROBE(em_cmpxchg);
+EMU_NOKPROBE(em_xadd);
+EMU_NOKPROBE(em_unary);
+EMU_NOKPROBE(em_string);
+EMU_NOKPROBE(ea_reg);

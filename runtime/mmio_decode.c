@@ -641,6 +641,12 @@ static unsigned int op_width(const struct mmio_dec *d)
 
 /* ---- general-purpose instruction classes -------------------------------- */
 
+/*
+ * The immediate of a COMPUTED form (ALU r/m, imm; TEST r/m, imm; a shift
+ * count) is also left in mmio_insn.imm, as MMIO_OPND_IMM's would be (the
+ * shift count as encoded): the emulator needs it, and src_kind stays
+ * COMPUTED since the value written is the result, not the immediate.
+ */
 static const u8 alu_mnem[8] = {
 	M_ADD, M_OR, M_ADC, M_SBB, M_AND, M_SUB, M_XOR, M_CMP
 };
@@ -674,6 +680,7 @@ static int cls_grp1(struct mmio_dec *d, struct mmio_insn *in)
 		read_computed(in, w);
 	else
 		rmw_computed(in, w);
+	in->imm = imm_value(d, w);	/* for the emulator */
 	return 0;
 }
 
@@ -685,6 +692,7 @@ static int cls_grp2(struct mmio_dec *d, struct mmio_insn *in)
 
 	in->mnem = names[d->reg];
 	rmw_computed(in, op_width(d));
+	in->imm = d->imm;		/* c0/c1: the count, as encoded */
 	return 0;
 }
 
@@ -700,6 +708,8 @@ static int cls_grp3(struct mmio_dec *d, struct mmio_insn *in)
 		rmw_computed(in, w);
 	else
 		read_computed(in, w);
+	if (d->reg < 2)
+		in->imm = imm_value(d, w);	/* TEST's, for the emulator */
 	return 0;
 }
 

@@ -55,6 +55,8 @@ enum emu_handler {
 	H_CMPXCHG,	/* CMPXCHG mem, reg */
 	H_XADD,		/* XADD mem, reg */
 	H_UNARY,	/* INC/DEC/NOT/NEG mem */
+	H_ALU_IMM,	/* ADD..CMP r/m, imm (80/81/83); TEST r/m, imm */
+	H_SHIFT,	/* ROL..SAR r/m by 1, imm8 or CL (c0/c1, d0-d3) */
 };
 
 #define K(kind)		(1u << (kind))
@@ -107,6 +109,22 @@ static const struct emu_form emu_forms[] = {
 	FORM(0, 0xfe, 0xff, 0, ENC_LEG, H_UNARY, K(MMIO_OPND_COMPUTED),
 	     K(MMIO_OPND_COMPUTED)),
 	FORM(0, 0xfe, 0xff, 1, ENC_LEG, H_UNARY, K(MMIO_OPND_COMPUTED),
+	     K(MMIO_OPND_COMPUTED)),
+	/*
+	 * ALU r/m, imm (80/81/83 /0-/7: CMP only reads), TEST r/m, imm
+	 * (f6/f7 /0, /1), shifts and rotates (c0/c1, d0-d3).  The forms with
+	 * a register operand (00-3b, 84/85...) are not here: the decoder does
+	 * not report that register for COMPUTED forms.
+	 */
+	FORM(0, 0x80, 0x83, ANY_REG, ENC_LEG, H_ALU_IMM,
+	     K(MMIO_OPND_COMPUTED) | K_NONE, K(MMIO_OPND_COMPUTED)),
+	FORM(0, 0xf6, 0xf7, 0, ENC_LEG, H_ALU_IMM, K_NONE,
+	     K(MMIO_OPND_COMPUTED)),
+	FORM(0, 0xf6, 0xf7, 1, ENC_LEG, H_ALU_IMM, K_NONE,
+	     K(MMIO_OPND_COMPUTED)),
+	FORM(0, 0xc0, 0xc1, ANY_REG, ENC_LEG, H_SHIFT, K(MMIO_OPND_COMPUTED),
+	     K(MMIO_OPND_COMPUTED)),
+	FORM(0, 0xd0, 0xd3, ANY_REG, ENC_LEG, H_SHIFT, K(MMIO_OPND_COMPUTED),
 	     K(MMIO_OPND_COMPUTED)),
 	/* MOVZX, MOVSX (0f b6/b7, be/bf) */
 	FORM(1, 0xb6, 0xb7, ANY_REG, ENC_LEG, H_LOAD, K_NONE, K_GPRS),
@@ -199,7 +217,7 @@ static const struct emu_form *emu_find(const struct mmio_insn *in)
 			continue;
 		if ((in->flags & MMIO_INSN_LOCK) && f->handler != H_XCHG &&
 		    f->handler != H_CMPXCHG && f->handler != H_XADD &&
-		    f->handler != H_UNARY)
+		    f->handler != H_UNARY && f->handler != H_ALU_IMM)
 			continue;
 		return f;
 	}
@@ -389,6 +407,18 @@ static void next_ip(const struct mmio_insn *in, struct mmio_regs *r)
 	(fl) = ((fl) & ~(u64)EFL_STATUS) | (t_ & EFL_STATUS);		\
 } while (0)
 
+/* Shifts and rotates: the count in cl. */
+#define FOPS_W(op, type, dv, cnt, fl) do {				\
+	type d_ = (type)(dv);						\
+	u64 t_;								\
+	asm volatile(FOP_PRE op " %%cl, %[d]" FOP_POST			\
+		     : [d] "+r" (d_), [t] "=&r" (t_)			\
+		     : "c" ((u8)(cnt)), [f] "r" ((fl) & EFL_STATUS)	\
+		     : "cc", "memory");					\
+	(dv) = d_;							\
+	(fl) = ((fl) & ~(u64)EFL_STATUS) | (t_ & EFL_STATUS);		\
+} while (0)
+
 #define FOP_WIDTHS(FOP, w, ...) do {					\
 	switch (w) {							\
 	case 1:								\
@@ -407,7 +437,21 @@ static void next_ip(const struct mmio_insn *in, struct mmio_regs *r)
 } while (0)
 
 #define FOP_ADD(type, d, s, f)	FOP2_W("add", type, d, s, f)
+#define FOP_OR(type, d, s, f)	FOP2_W("or", type, d, s, f)
+#define FOP_ADC(type, d, s, f)	FOP2_W("adc", type, d, s, f)
+#define FOP_SBB(type, d, s, f)	FOP2_W("sbb", type, d, s, f)
+#define FOP_AND(type, d, s, f)	FOP2_W("and", type, d, s, f)
+#define FOP_SUB(type, d, s, f)	FOP2_W("sub", type, d, s, f)
+#define FOP_XOR(type, d, s, f)	FOP2_W("xor", type, d, s, f)
 #define FOP_CMP(type, d, s, f)	FOP2_W("cmp", type, d, s, f)
+#define FOP_TEST(type, d, s, f)	FOP2_W("test", type, d, s, f)
+#define FOP_ROL(type, d, n, f)	FOPS_W("rol", type, d, n, f)
+#define FOP_ROR(type, d, n, f)	FOPS_W("ror", type, d, n, f)
+#define FOP_RCL(type, d, n, f)	FOPS_W("rcl", type, d, n, f)
+#define FOP_RCR(type, d, n, f)	FOPS_W("rcr", type, d, n, f)
+#define FOP_SHL(type, d, n, f)	FOPS_W("shl", type, d, n, f)
+#define FOP_SHR(type, d, n, f)	FOPS_W("shr", type, d, n, f)
+#define FOP_SAR(type, d, n, f)	FOPS_W("sar", type, d, n, f)
 #define FOP_INC(type, d, f)	FOP1_W("inc", type, d, f)
 #define FOP_DEC(type, d, f)	FOP1_W("dec", type, d, f)
 #define FOP_NEG(type, d, f)	FOP1_W("neg", type, d, f)
@@ -586,6 +630,108 @@ static int em_unary(struct emu_ctx *c)
 }
 
 /*
+ * ALU r/m, imm and TEST r/m, imm: one read, then (not CMP, TEST) one
+ * write of the result.  The immediate is in in->imm, sign-extended and
+ * truncated to the width by the decoder.
+ */
+static int em_alu_imm(struct emu_ctx *c)
+{
+	const struct mmio_insn *in = c->in;
+	unsigned int w = in->width;
+	unsigned int op = in->opcode >= 0xf6 ? 8 : in->modrm_reg;
+	u64 v, s = in->imm, fl = c->r->flags;
+	u8 buf[8];
+
+	dev_read(c->env, c->ea, w, buf);
+	v = le_get(buf, w);
+	switch (op) {
+	case 0:
+		FOP_WIDTHS(FOP_ADD, w, v, s, fl);
+		break;
+	case 1:
+		FOP_WIDTHS(FOP_OR, w, v, s, fl);
+		break;
+	case 2:
+		FOP_WIDTHS(FOP_ADC, w, v, s, fl);
+		break;
+	case 3:
+		FOP_WIDTHS(FOP_SBB, w, v, s, fl);
+		break;
+	case 4:
+		FOP_WIDTHS(FOP_AND, w, v, s, fl);
+		break;
+	case 5:
+		FOP_WIDTHS(FOP_SUB, w, v, s, fl);
+		break;
+	case 6:
+		FOP_WIDTHS(FOP_XOR, w, v, s, fl);
+		break;
+	case 7:
+		FOP_WIDTHS(FOP_CMP, w, v, s, fl);
+		break;
+	default:
+		FOP_WIDTHS(FOP_TEST, w, v, s, fl);
+		break;
+	}
+	if (op < 7) {
+		le_put(buf, v, w);
+		dev_write(c->env, c->ea, w, buf);
+	}
+	c->r->flags = fl;
+	next_ip(in, c->r);
+	return MMIO_EMU_OK;
+}
+
+/*
+ * Rotates and shifts by 1 (d0/d1), imm8 (c0/c1) or CL (d2/d3), the count
+ * masked by the CPU itself; /6 is SHL's alias.  One read, one write.
+ */
+static int em_shift(struct emu_ctx *c)
+{
+	const struct mmio_insn *in = c->in;
+	unsigned int w = in->width;
+	u64 v, fl = c->r->flags;
+	u8 n, buf[8];
+
+	if (in->opcode <= 0xc1)
+		n = in->imm;
+	else if (in->opcode <= 0xd1)
+		n = 1;
+	else
+		n = c->r->gpr[REG_RCX];
+	dev_read(c->env, c->ea, w, buf);
+	v = le_get(buf, w);
+	switch (in->modrm_reg) {
+	case 0:
+		FOP_WIDTHS(FOP_ROL, w, v, n, fl);
+		break;
+	case 1:
+		FOP_WIDTHS(FOP_ROR, w, v, n, fl);
+		break;
+	case 2:
+		FOP_WIDTHS(FOP_RCL, w, v, n, fl);
+		break;
+	case 3:
+		FOP_WIDTHS(FOP_RCR, w, v, n, fl);
+		break;
+	case 5:
+		FOP_WIDTHS(FOP_SHR, w, v, n, fl);
+		break;
+	case 7:
+		FOP_WIDTHS(FOP_SAR, w, v, n, fl);
+		break;
+	default:
+		FOP_WIDTHS(FOP_SHL, w, v, n, fl);
+		break;
+	}
+	le_put(buf, v, w);
+	dev_write(c->env, c->ea, w, buf);
+	c->r->flags = fl;
+	next_ip(in, c->r);
+	return MMIO_EMU_OK;
+}
+
+/*
  * MOVS/STOS/LODS, one device access per element.  @dev_si: the device
  * side is [rsi] (else [rdi]).  With REP the loop runs while rcx != 0 and
  * the next device element is in the device range and its other side is
@@ -716,6 +862,10 @@ int mmio_emulate(const struct mmio_insn *in, struct mmio_regs *r,
 		return em_xadd(&c);
 	case H_UNARY:
 		return em_unary(&c);
+	case H_ALU_IMM:
+		return em_alu_imm(&c);
+	case H_SHIFT:
+		return em_shift(&c);
 	default:
 		return MMIO_EMU_UNSUPPORTED;
 	}
@@ -833,5 +983,7 @@ EMU_NOKPROBE(em_xchg);
 EMU_NOKPROBE(em_cmpxchg);
 EMU_NOKPROBE(em_xadd);
 EMU_NOKPROBE(em_unary);
+EMU_NOKPROBE(em_alu_imm);
+EMU_NOKPROBE(em_shift);
 EMU_NOKPROBE(em_string);
 EMU_NOKPROBE(ea_reg);

@@ -44,6 +44,8 @@
  *   ah taken from al (6829), the fault address required to be the
  *   operand's first byte (1563);
  *   harness: the emulator's r10 started from the CPU's r9 (0).
+ * and, once the ALU forms were in (of 20233): ADC computed as ADD
+ * (19642), a shift by CL done by 1 (17513), TEST writing back (19653).
  *
  * Output: per-form failures (bytes, case, what differs), then exactly
  *   emulate: A/B forms identical
@@ -991,6 +993,26 @@ static const struct gpr_op gpr_ops[] = {
 	{ "inc", { 0xff }, 1, 0, 7, 0, 0, 1 },
 	{ "dec8", { 0xfe }, 1, 1, 0, 1, 0, 1 },
 	{ "dec", { 0xff }, 1, 0, 7, 1, 0, 1 },
+	{ "test8 imm", { 0xf6 }, 1, 1, 0, 0, 1, 0 },
+	{ "test imm", { 0xf7 }, 1, 0, 7, 0, 4, 0 },
+	{ "test8 imm /1", { 0xf6 }, 1, 1, 0, 1, 1, 0 },
+#define ALU(n, d) \
+	{ n "8 imm", { 0x80 }, 1, 1, 0, d, 1, d < 7 }, \
+	{ n " imm", { 0x81 }, 1, 0, 7, d, 4, d < 7 }, \
+	{ n " imm8", { 0x83 }, 1, 0, 7, d, 1, d < 7 }
+	ALU("add", 0), ALU("or", 1), ALU("adc", 2), ALU("sbb", 3),
+	ALU("and", 4), ALU("sub", 5), ALU("xor", 6), ALU("cmp", 7),
+#undef ALU
+#define SHIFT(n, d) \
+	{ n "8 1", { 0xd0 }, 1, 1, 0, d, 0, 0 }, \
+	{ n " 1", { 0xd1 }, 1, 0, 7, d, 0, 0 }, \
+	{ n "8 cl", { 0xd2 }, 1, 1, 0, d, 0, 0 }, \
+	{ n " cl", { 0xd3 }, 1, 0, 7, d, 0, 0 }, \
+	{ n "8 imm", { 0xc0 }, 1, 1, 0, d, 1, 0 }, \
+	{ n " imm", { 0xc1 }, 1, 0, 7, d, 1, 0 }
+	SHIFT("rol", 0), SHIFT("ror", 1), SHIFT("rcl", 2), SHIFT("rcr", 3),
+	SHIFT("shl", 4), SHIFT("shr", 5), SHIFT("sal", 6), SHIFT("sar", 7),
+#undef SHIFT
 };
 
 static void gen_gpr_forms(void)
@@ -1027,6 +1049,10 @@ static void gen_gpr_forms(void)
 						/* immediates: edge values */
 						g.imm = m & 1 ? edge_value(r) :
 							g.imm;
+						/* shift counts 0..75 */
+						if ((o->op[0] & 0xfe) == 0xc0 &&
+						    m == 2)
+							g.imm = r * 5;
 					}
 					for (rex = 0; rex < 2; rex++) {
 						/* byte regs 4-7: ah.. or spl.. */
@@ -1255,8 +1281,8 @@ static const struct {
 	REF("add eax, [rdi]", 0x03, 0x07),
 	REF("cmp [rdi], eax", 0x39, 0x07),
 	REF("test [rdi], eax", 0x85, 0x07),
-	REF("or dword [rdi], 1", 0x83, 0x0f, 0x01),
-	REF("shl dword [rdi], 1", 0xd1, 0x27),
+	REF("lock shl dword [rdi], 1 (#UD)", 0xf0, 0xd1, 0x27),
+	REF("lock cmp dword [rdi], 1 (#UD)", 0xf0, 0x83, 0x3f, 0x01),
 	REF("bts [rdi], eax", 0x0f, 0xab, 0x07),
 	REF("cmovz eax, [rdi]", 0x0f, 0x44, 0x07),
 	REF("push qword [rdi]", 0xff, 0x37),

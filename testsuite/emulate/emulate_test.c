@@ -17,7 +17,8 @@
  *      status flags and DF, ip (past the instruction, or at it for an
  *      interrupted REP), the bytes of S and M, and the device accesses
  *      (direction, address, width = the instruction's element width, one
- *      per element, a read then a write for the RMW forms) are compared.
+ *      per element, a read then a write for the RMW forms) are compared,
+ *      and every GPR the CPU changed must be in mmio_insn_data_regs().
  * Besides: a fault address anywhere inside the operand is accepted, one
  * byte before it is refused (MMIO_EMU_EA_MISMATCH, nothing touched); REP
  * string ops with counts 0/1/n, DF=1, the device on either side, a device
@@ -45,7 +46,8 @@
  *   operand's first byte (1563);
  *   harness: the emulator's r10 started from the CPU's r9 (0).
  * and, once the ALU forms were in (of 20233): ADC computed as ADD
- * (19642), a shift by CL done by 1 (17513), TEST writing back (19653).
+ * (19642), a shift by CL done by 1 (17513), TEST writing back (19653),
+ * rcx missing from a REP string op's mmio_insn_data_regs() (20221).
  *
  * Output: per-form failures (bytes, case, what differs), then exactly
  *   emulate: A/B forms identical
@@ -665,6 +667,14 @@ static int run_case(struct form *f0, int casen, const struct setup *su)
 			failf(f, casen, "%s: cpu %#" PRIx64 " emulator %#"
 			      PRIx64 " (before %#" PRIx64 ")", gpr_names[i],
 			      cpu.gpr[i], r.gpr[i], st.gpr[i]);
+			return 0;
+		}
+	/* every register the CPU changed is one mmio_insn_data_regs() names */
+	for (i = 0; i < 16; i++)
+		if (cpu.gpr[i] != st.gpr[i] &&
+		    !(mmio_insn_data_regs(&in) & (1u << i))) {
+			failf(f, casen, "%s changed, not in mmio_insn_data_regs"
+			      " %#x", gpr_names[i], mmio_insn_data_regs(&in));
 			return 0;
 		}
 	if ((r.flags & FL_CMP) != (cpu.flags & FL_CMP)) {

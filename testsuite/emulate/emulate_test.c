@@ -47,7 +47,9 @@
  *   harness: the emulator's r10 started from the CPU's r9 (0).
  * and, once the ALU forms were in (of 20233): ADC computed as ADD
  * (19642), a shift by CL done by 1 (17513), TEST writing back (19653),
- * rcx missing from a REP string op's mmio_insn_data_regs() (20221).
+ * rcx missing from a REP string op's mmio_insn_data_regs() (20221);
+ * with RIP-relative and absolute modes (of 27625): RIP-relative taken
+ * from the instruction's start instead of its end (23737).
  *
  * Output: per-form failures (bytes, case, what differs), then exactly
  *   emulate: A/B forms identical
@@ -847,7 +849,10 @@ static struct form encode(const struct gen *g, const char *name)
 			return (struct form){ .len = 0 };
 		if (base >= 0 && (base & 7) == 5 && dsz == 0)
 			dsz = 1;
-		if (index >= 0 || base < 0 || (base & 7) == 4) {
+		if (base == -2) {		/* RIP-relative */
+			rm = 5;
+			dsz = 4;
+		} else if (index >= 0 || base < 0 || (base & 7) == 4) {
 			rm = 4;
 			sib = ((index >= 0 ? index & 7 : 4) << 3) |
 			      (base >= 0 ? base & 7 : 5);
@@ -861,6 +866,8 @@ static struct form encode(const struct gen *g, const char *name)
 		}
 		B = base >= 0 ? (base >> 3) & 1 : 0;
 		mod = base < 0 ? 0 : dsz == 1 ? 1 : dsz == 4 ? 2 : 0;
+		if (base == -2)
+			sib = -1;
 	} else {
 		mod = rm = 0;
 	}
@@ -925,7 +932,13 @@ static void gen_test(const struct gen *g, const char *fmt, ...)
 	test_form(&f);
 }
 
-/* Addressing modes to sweep with register @r. */
+/*
+ * Addressing modes to sweep with register @r: base, base + disp8, base +
+ * index * scale + disp32, index * scale + disp32, base + base * scale +
+ * disp8, RIP + disp32, disp32.  rsp is swept like the others (as data and
+ * as base; it cannot be an index): the trampoline loads and saves it
+ * without using the stack.
+ */
 static void addr_mode(struct gen *g, int r, int m)
 {
 	static const int scales[4] = { 1, 2, 4, 8 };
@@ -933,7 +946,13 @@ static void addr_mode(struct gen *g, int r, int m)
 	g->base = g->index = -1;
 	g->scale = 1;
 	g->dispsz = 0;
-	switch (m % 5) {
+	switch (m % 7) {
+	case 5:
+		g->base = -2;		/* [rip + disp32] */
+		break;
+	case 6:
+		g->dispsz = 4;		/* [disp32]: no base, no index */
+		break;
 	case 0:
 		g->base = r;
 		break;
@@ -1048,7 +1067,7 @@ static void gen_gpr_forms(void)
 			g.w = wi == 2;
 			g.immsz = o->imm == 4 && wi == 0 ? 2 : o->imm;
 			for (r = 0; r < 16; r++) {
-				for (m = 0; m < 5; m++) {
+				for (m = 0; m < 7; m++) {
 					int rex;
 
 					addr_mode(&g, (r * 7 + m) & 15, m);
@@ -1256,7 +1275,7 @@ static void gen_vec_forms(void)
 			g.w = o->w;
 			g.immsz = o->imm ? 1 : 0;
 			for (r = 0; r < 16; r++) {
-				m = r % 5;
+				m = r % 7;
 				addr_mode(&g, (r * 5 + 3) & 15, m);
 				g.reg = r;
 				lane = o->imm ? (int)(rnd() % o->imm) : 0;

@@ -1498,6 +1498,40 @@ static void form_disp(struct form *f)
 	f->disp_size = mod == 1 ? 1 : mod == 2 ? 4 : 0;
 }
 
+/* Decoded but not emulated, by mnemonic (reported, not a failure). */
+static struct {
+	const char *name;
+	unsigned long n;
+} refused_by[96];
+static unsigned long corpus_refused;
+
+static void refused_count(const struct mmio_insn *in)
+{
+	const char *name = mmio_decode_mnemonic(in);
+	unsigned int i;
+
+	if (in->xflags & MMIO_XF_FSGS)
+		name = "(fs/gs)";		/* per-CPU data, not MMIO */
+	else if (in->flags & MMIO_INSN_EVEX)
+		name = "(evex)";
+
+	corpus_refused++;
+	for (i = 0; i < 96 && refused_by[i].name; i++)
+		if (refused_by[i].name == name)
+			break;
+	if (i < 96) {
+		refused_by[i].name = name;
+		refused_by[i].n++;
+	}
+}
+
+static int refused_cmp(const void *a, const void *b)
+{
+	const typeof(refused_by[0]) *x = a, *y = b;
+
+	return x->n < y->n ? 1 : x->n > y->n ? -1 : 0;
+}
+
 static void corpus_insn(csh h, struct fset *seen, const u8 *code,
 			size_t avail)
 {
@@ -1508,8 +1542,12 @@ static void corpus_insn(csh h, struct fset *seen, const u8 *code,
 	size_t n;
 	int i;
 
-	if (mmio_decode(code, avail, &in) || !mmio_emulate_supported(&in))
+	if (mmio_decode(code, avail, &in))
 		return;
+	if (!mmio_emulate_supported(&in)) {
+		refused_count(&in);
+		return;
+	}
 	corpus_emulated++;
 	memset(key, 0, sizeof(key));
 	memcpy(f.b, code, in.length);
@@ -1650,6 +1688,12 @@ static int corpus_load(const char *list)
 	if (ea_disagree)
 		printf("emulate: corpus: %lu address fields disagree with "
 		       "capstone\n", ea_disagree);
+	qsort(refused_by, 96, sizeof(refused_by[0]), refused_cmp);
+	printf("emulate: corpus: %lu decoded memory instructions not "
+	       "emulated:", corpus_refused);
+	for (files = 0; files < 12 && refused_by[files].n; files++)
+		printf(" %s %lu", refused_by[files].name, refused_by[files].n);
+	printf("\n");
 	return 0;
 }
 #endif

@@ -643,9 +643,10 @@ static unsigned int op_width(const struct mmio_dec *d)
 
 /*
  * The immediate of a COMPUTED form (ALU r/m, imm; TEST r/m, imm; a shift
- * count) is also left in mmio_insn.imm, as MMIO_OPND_IMM's would be (the
- * shift count as encoded): the emulator needs it, and src_kind stays
- * COMPUTED since the value written is the result, not the immediate.
+ * count; BT* r/m, imm8) is also left in mmio_insn.imm, as MMIO_OPND_IMM's
+ * would be (shift counts and bit offsets as encoded): the emulator needs
+ * it, and src_kind stays COMPUTED since the value written is the result,
+ * not the immediate.
  */
 static const u8 alu_mnem[8] = {
 	M_ADD, M_OR, M_ADC, M_SBB, M_AND, M_SUB, M_XOR, M_CMP
@@ -957,6 +958,7 @@ static int cls_grp8(struct mmio_dec *d, struct mmio_insn *in)
 {
 	if (d->reg < 4)
 		return -1;
+	in->imm = d->imm;		/* the bit offset, as encoded */
 	return bt_common(d, in, d->reg - 4);
 }
 

@@ -57,6 +57,7 @@ enum emu_handler {
 	H_UNARY,	/* INC/DEC/NOT/NEG mem */
 	H_ALU_IMM,	/* ADD..CMP r/m, imm (80/81/83); TEST r/m, imm */
 	H_SHIFT,	/* ROL..SAR r/m by 1, imm8 or CL (c0/c1, d0-d3) */
+	H_BT_IMM,	/* BT/BTS/BTR/BTC r/m, imm8 (0f ba /4-/7) */
 };
 
 #define K(kind)		(1u << (kind))
@@ -126,6 +127,12 @@ static const struct emu_form emu_forms[] = {
 	     K(MMIO_OPND_COMPUTED)),
 	FORM(0, 0xd0, 0xd3, ANY_REG, ENC_LEG, H_SHIFT, K(MMIO_OPND_COMPUTED),
 	     K(MMIO_OPND_COMPUTED)),
+	/*
+	 * BT/BTS/BTR/BTC r/m, imm8 (0f ba); the register forms may reach
+	 * outside the operand (MMIO_XF_BITBASE) and are refused.
+	 */
+	FORM(1, 0xba, 0xba, ANY_REG, ENC_LEG, H_BT_IMM,
+	     K(MMIO_OPND_COMPUTED) | K_NONE, K(MMIO_OPND_COMPUTED)),
 	/* MOVZX, MOVSX (0f b6/b7, be/bf) */
 	FORM(1, 0xb6, 0xb7, ANY_REG, ENC_LEG, H_LOAD, K_NONE, K_GPRS),
 	FORM(1, 0xbe, 0xbf, ANY_REG, ENC_LEG, H_LOAD, K_NONE, K_GPRS),
@@ -217,7 +224,8 @@ static const struct emu_form *emu_find(const struct mmio_insn *in)
 			continue;
 		if ((in->flags & MMIO_INSN_LOCK) && f->handler != H_XCHG &&
 		    f->handler != H_CMPXCHG && f->handler != H_XADD &&
-		    f->handler != H_UNARY && f->handler != H_ALU_IMM)
+		    f->handler != H_UNARY && f->handler != H_ALU_IMM &&
+		    f->handler != H_BT_IMM)
 			continue;
 		return f;
 	}
@@ -445,6 +453,10 @@ static void next_ip(const struct mmio_insn *in, struct mmio_regs *r)
 #define FOP_XOR(type, d, s, f)	FOP2_W("xor", type, d, s, f)
 #define FOP_CMP(type, d, s, f)	FOP2_W("cmp", type, d, s, f)
 #define FOP_TEST(type, d, s, f)	FOP2_W("test", type, d, s, f)
+#define FOP_BT(type, d, s, f)	FOP2_W("bt", type, d, s, f)
+#define FOP_BTS(type, d, s, f)	FOP2_W("bts", type, d, s, f)
+#define FOP_BTR(type, d, s, f)	FOP2_W("btr", type, d, s, f)
+#define FOP_BTC(type, d, s, f)	FOP2_W("btc", type, d, s, f)
 #define FOP_ROL(type, d, n, f)	FOPS_W("rol", type, d, n, f)
 #define FOP_ROR(type, d, n, f)	FOPS_W("ror", type, d, n, f)
 #define FOP_RCL(type, d, n, f)	FOPS_W("rcl", type, d, n, f)
@@ -732,6 +744,45 @@ static int em_shift(struct emu_ctx *c)
 }
 
 /*
+ * BT/BTS/BTR/BTC r/m, imm8: the offset is taken modulo the operand size
+ * (as the register form of the native instruction does); one read, then
+ * one write for BTS/BTR/BTC.  No byte form exists.
+ */
+static int em_bt_imm(struct emu_ctx *c)
+{
+	const struct mmio_insn *in = c->in;
+	unsigned int w = in->width;
+	u64 v, s = in->imm & 0xff, fl = c->r->flags;
+	u8 buf[8];
+
+	if (w < 2)
+		return MMIO_EMU_UNSUPPORTED;
+	dev_read(c->env, c->ea, w, buf);
+	v = le_get(buf, w);
+	switch (in->modrm_reg) {
+	case 4:
+		FOP_WIDTHS(FOP_BT, w, v, s, fl);
+		break;
+	case 5:
+		FOP_WIDTHS(FOP_BTS, w, v, s, fl);
+		break;
+	case 6:
+		FOP_WIDTHS(FOP_BTR, w, v, s, fl);
+		break;
+	default:
+		FOP_WIDTHS(FOP_BTC, w, v, s, fl);
+		break;
+	}
+	if (in->modrm_reg != 4) {
+		le_put(buf, v, w);
+		dev_write(c->env, c->ea, w, buf);
+	}
+	c->r->flags = fl;
+	next_ip(in, c->r);
+	return MMIO_EMU_OK;
+}
+
+/*
  * MOVS/STOS/LODS, one device access per element.  @dev_si: the device
  * side is [rsi] (else [rdi]).  With REP the loop runs while rcx != 0 and
  * the next device element is in the device range and its other side is
@@ -866,6 +917,8 @@ int mmio_emulate(const struct mmio_insn *in, struct mmio_regs *r,
 		return em_alu_imm(&c);
 	case H_SHIFT:
 		return em_shift(&c);
+	case H_BT_IMM:
+		return em_bt_imm(&c);
 	default:
 		return MMIO_EMU_UNSUPPORTED;
 	}
@@ -985,5 +1038,6 @@ EMU_NOKPROBE(em_xadd);
 EMU_NOKPROBE(em_unary);
 EMU_NOKPROBE(em_alu_imm);
 EMU_NOKPROBE(em_shift);
+EMU_NOKPROBE(em_bt_imm);
 EMU_NOKPROBE(em_string);
 EMU_NOKPROBE(ea_reg);

@@ -49,7 +49,8 @@
  * (19642), a shift by CL done by 1 (17513), TEST writing back (19653),
  * rcx missing from a REP string op's mmio_insn_data_regs() (20221);
  * with RIP-relative and absolute modes (of 27625): RIP-relative taken
- * from the instruction's start instead of its end (23737).
+ * from the instruction's start instead of its end (23737); with BT* imm
+ * (of 28987): BTR done as BTS (28645).
  *
  * Output: per-form failures (bytes, case, what differs), then exactly
  *   emulate: A/B forms identical
@@ -1032,6 +1033,10 @@ static const struct gpr_op gpr_ops[] = {
 	ALU("add", 0), ALU("or", 1), ALU("adc", 2), ALU("sbb", 3),
 	ALU("and", 4), ALU("sub", 5), ALU("xor", 6), ALU("cmp", 7),
 #undef ALU
+	{ "bt imm", { 0x0f, 0xba }, 2, 0, 7, 4, 1, 0 },
+	{ "bts imm", { 0x0f, 0xba }, 2, 0, 7, 5, 1, 1 },
+	{ "btr imm", { 0x0f, 0xba }, 2, 0, 7, 6, 1, 1 },
+	{ "btc imm", { 0x0f, 0xba }, 2, 0, 7, 7, 1, 1 },
 #define SHIFT(n, d) \
 	{ n "8 1", { 0xd0 }, 1, 1, 0, d, 0, 0 }, \
 	{ n " 1", { 0xd1 }, 1, 0, 7, d, 0, 0 }, \
@@ -1078,9 +1083,9 @@ static void gen_gpr_forms(void)
 						/* immediates: edge values */
 						g.imm = m & 1 ? edge_value(r) :
 							g.imm;
-						/* shift counts 0..75 */
-						if ((o->op[0] & 0xfe) == 0xc0 &&
-						    m == 2)
+						/* shift counts, bit offsets */
+						if (((o->op[0] & 0xfe) == 0xc0 ||
+						     o->op[1] == 0xba) && m == 2)
 							g.imm = r * 5;
 					}
 					for (rex = 0; rex < 2; rex++) {

@@ -232,26 +232,36 @@ static const struct emu_form *emu_find(const struct mmio_insn *in)
 	return NULL;
 }
 
-int mmio_emulate_supported(const struct mmio_insn *in)
+/* The form of @in when it is emulated, else NULL. */
+static const struct emu_form *emu_form(const struct mmio_insn *in)
 {
 	const struct emu_form *f = emu_find(in);
+	int ok;
 
 	if (!f)
-		return 0;
-	if (f->handler == H_STRING)
-		return in->width >= 1 && in->width <= 8;
+		return NULL;
 	/*
 	 * A 16- or 32-byte device access is made through the instruction's
 	 * own vector register (runtime/emulate_env.c: one access of the
 	 * full width), so the value must be that register's low bytes: no
 	 * upper-lane store (vextractf128 with imm 1).
 	 */
-	if (in->src_kind == MMIO_OPND_VEC || in->dst_kind == MMIO_OPND_VEC)
-		return in->width <= 32 &&
-		       (in->width < 16 || in->vec_offset == 0) &&
-		       in->vec_offset + in->width <= 32;
-	return in->width == 1 || in->width == 2 || in->width == 4 ||
-	       in->width == 8;
+	if (f->handler == H_STRING)
+		ok = in->width >= 1 && in->width <= 8;
+	else if (in->src_kind == MMIO_OPND_VEC ||
+		 in->dst_kind == MMIO_OPND_VEC)
+		ok = in->width <= 32 &&
+		     (in->width < 16 || in->vec_offset == 0) &&
+		     in->vec_offset + in->width <= 32;
+	else
+		ok = in->width == 1 || in->width == 2 || in->width == 4 ||
+		     in->width == 8;
+	return ok ? f : NULL;
+}
+
+int mmio_emulate_supported(const struct mmio_insn *in)
+{
+	return emu_form(in) != NULL;
 }
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -883,9 +893,9 @@ int mmio_emulate(const struct mmio_insn *in, struct mmio_regs *r,
 	struct emu_ctx c = { .in = in, .r = r, .env = env };
 	int dev_si = 0;
 
-	if (!mmio_emulate_supported(in))
+	f = emu_form(in);
+	if (!f)
 		return MMIO_EMU_UNSUPPORTED;
-	f = emu_find(in);
 	if (f->handler == H_STRING) {
 		if (in->string_op == MMIO_STR_LODS ||
 		    (in->string_op == MMIO_STR_MOVS &&
@@ -1015,6 +1025,7 @@ u16 mmio_insn_data_regs(const struct mmio_insn *in)
 
 /* Runs in the page fault: no probe may hit the helpers either. */
 EMU_NOKPROBE(emu_find);
+EMU_NOKPROBE(emu_form);
 EMU_NOKPROBE(emu_zero);
 EMU_NOKPROBE(emu_copy);
 EMU_NOKPROBE(width_mask);

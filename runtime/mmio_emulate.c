@@ -363,18 +363,27 @@ static void gpr_load(struct mmio_regs *r, const struct mmio_insn *in,
 	gpr_set(r, in->dst_kind, in->dst_reg, dw, v & width_mask(dw));
 }
 
+/* One device read: the environment may skip it or change the value. */
 static void dev_read(struct mmio_env *env, unsigned long addr,
 		     unsigned int width, void *val)
 {
+	emu_zero(val, width);
+	if (mmio_env_read_skip(env, addr, width, val))
+		return;
 	mmio_env_dev_read(env, addr, width, val);
 	mmio_env_access(env, MMIO_ACC_READ, addr, width, val);
 }
 
+/* One device write: the environment may skip it or change the value. */
 static void dev_write(struct mmio_env *env, unsigned long addr,
 		      unsigned int width, const void *val)
 {
-	mmio_env_dev_write(env, addr, width, val);
-	mmio_env_access(env, MMIO_ACC_WRITE, addr, width, val);
+	u8 buf[32];
+
+	emu_copy(buf, val, width);
+	if (mmio_env_access(env, MMIO_ACC_WRITE, addr, width, buf))
+		return;
+	mmio_env_dev_write(env, addr, width, buf);
 }
 
 static void next_ip(const struct mmio_insn *in, struct mmio_regs *r)

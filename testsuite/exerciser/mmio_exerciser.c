@@ -298,6 +298,23 @@ static __printf(2, 3) void ex_blogf(struct ex_logbuf *b, const char *fmt, ...)
 	va_end(args);
 }
 
+/* Appends a thread's log (vsnprintf's precision cannot take its size). */
+static void ex_log_append(const char *text, size_t len)
+{
+	struct ex_logbuf *b = &ex_mainlog;
+
+	if (b->full)
+		return;
+	if (len >= b->size - b->len - 32) {
+		b->len += scnprintf(b->buf + b->len, b->size - b->len,
+				    "# log full\n");
+		b->full = true;
+		return;
+	}
+	memcpy(b->buf + b->len, text, len);
+	b->len += len;
+}
+
 static __printf(1, 2) void ex_logf(const char *fmt, ...)
 {
 	va_list args;
@@ -1111,7 +1128,7 @@ static int ex_smp(u64 niter, u64 k, u64 nthreads, int nargs)
 	for (i = 0; i < started; i++)
 		wait_for_completion(&t[i].done);
 	for (i = 0; i < started; i++) {
-		ex_logf("%.*s", (int)t[i].log.len, t[i].log.buf);
+		ex_log_append(t[i].log.buf, t[i].log.len);
 		ex_logf("# smp thread %u cpu=%d iterations=%llu ns=%llu\n",
 			i, t[i].cpu, niter, t[i].ns);
 	}

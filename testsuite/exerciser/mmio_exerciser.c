@@ -84,7 +84,12 @@
  *			OFF (and readl()s ROFF after each write when given)
  *			until "hammer_stop"; returns at once.  Accesses are
  *			not logged one by one (the run is long): the values
- *			written are exactly 1..N.
+ *			written are exactly 1..N.  The thread calls
+ *			cond_resched() after each write (and read), then
+ *			udelay(hammer_delay) when that is set.
+ *   hammer_delay US	microseconds between iterations of the next
+ *			hammer (default 0, at most 10000): keeps QEMU's trace
+ *			of a long run to a manageable size
  *   hammer_stop	stops it and logs "# hammer OFF writes=N last=N
  *			reads=M ROFF ns=T" (ROFF 0x0 and reads=0 without one)
  *
@@ -96,6 +101,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/io.h>
 #include <linux/kernel.h>
 #include <linux/kthread.h>
@@ -1147,6 +1153,7 @@ static struct task_struct *ex_hammer_task;
 static u32 ex_hammer_off, ex_hammer_roff;
 static bool ex_hammer_reads_on;
 static u64 ex_hammer_writes, ex_hammer_reads, ex_hammer_ns;
+static unsigned int ex_hammer_delay;
 
 static int ex_hammer_fn(void *arg)
 {
@@ -1163,6 +1170,8 @@ static int ex_hammer_fn(void *arg)
 			WRITE_ONCE(ex_hammer_reads, ex_hammer_reads + 1);
 		}
 		cond_resched();
+		if (ex_hammer_delay)
+			udelay(ex_hammer_delay);
 	}
 	ex_hammer_ns = ktime_get_ns() - start;
 	return 0;
@@ -1433,6 +1442,14 @@ static int ex_run(char *line, bool in_seq)
 		return ex_hammer_start(num[1], num[2], argc - 1);
 	if (!strcmp(argv[0], "hammer_stop") && argc == 1)
 		return ex_hammer_stop();
+	if (!strcmp(argv[0], "hammer_delay") && argc == 2) {
+		if (num[1] > 10000) {
+			ex_logf("# error: hammer_delay is at most 10000 us\n");
+			return -EINVAL;
+		}
+		ex_hammer_delay = num[1];
+		return 0;
+	}
 	if (!strncmp(argv[0], "rep_", 4) && (argc == 3 || argc == 4)) {
 		bool write = argv[0][4] == 'w';
 		unsigned int width;

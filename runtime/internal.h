@@ -2,26 +2,33 @@
 /*
  * What the parts of the stap_mmio runtime share.
  *
- * The parts and what each one owns:
- *   stap_mmio_main.c  module init/exit, the exported ops table
+ * The parts and what each one owns, in the order data flows:
+ *   fault.c ... dispatch.c  the fault path (fault.h lists its parts):
+ *                     fault -> decode -> emulate or step -> dispatch
+ *   mappings.c        following ioremap/iounmap, arming pages (spans), the
+ *                     index of armed spans the fault path searches
+ *   alias.c           the second mapping of each armed mapping
+ *   map_events.c      MAP/UNMAP events -> dispatch
+ *   session.c         sessions, their ranges and handshake, the dispatch
+ *                     table
+ *   stap_mmio_main.c  module init/exit
  *   symbols.c         finding unexported kernel symbols
  *   kmmio_owner.c     initialising kmmio, coexisting with the mmiotrace tracer
- *   mappings.c        following ioremap/iounmap, arming pages (spans)
- *   session.c         sessions, their ranges, the fault-path dispatch table
- *   kmmio_probe.c     the kmmio pre/post handlers: decode, capture, deliver
- *   map_events.c      MAP/UNMAP event delivery
  *   stats.c           counters and debugfs
  *   lossless.c        the opt-in mode that takes other CPUs offline
- *   kmmio_smp.c       kmmio with several CPUs: serialised steps, TLB flush
+ *   kmmio_smp.c       kmmio's own step with several CPUs: serialised, TLB
  *
  * Locking, in one place:
  *   smmio_lock (spinlock, irqsave) serialises every writer: sessions,
- *   mappings, spans, the dispatch table.  It is never taken on the fault
- *   path.  Lock order: smmio_lock -> kmmio's own kmmio_lock (taken inside
- *   register_kmmio_probe()/unregister_kmmio_probe()).
- *   The fault path reads the dispatch table, spans and sessions under RCU:
- *   kmmio holds rcu_read_lock() from its pre handler until the post handler
- *   returns, so everything they touch is freed with call_rcu()/kfree_rcu().
+ *   mappings, spans, the dispatch table, the span index.  It is never
+ *   taken on the fault path.  Lock order: smmio_arm_mutex -> smmio_lock
+ *   -> kmmio's own kmmio_lock (taken inside register_kmmio_probe()/
+ *   unregister_kmmio_probe()).
+ *   smmio_arm_mutex serialises the process-context passes that make
+ *   second mappings and arm (session handshake, ioremap()).
+ *   The fault path reads the span index, the dispatch table, spans and
+ *   sessions with interrupts off (under RCU): everything they touch is
+ *   freed with call_rcu()/kfree_rcu().
  */
 #ifndef STAP_MMIO_INTERNAL_H
 #define STAP_MMIO_INTERNAL_H
@@ -29,6 +36,7 @@
 #include <linux/types.h>
 #include <linux/list.h>
 #include <linux/spinlock.h>
+#include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/mmiotrace.h>
 #include <linux/percpu.h>
@@ -38,6 +46,7 @@
 #define SMMIO_NAME	STAP_MMIO_MODULE_NAME
 
 extern spinlock_t smmio_lock;
+extern struct mutex smmio_arm_mutex;
 
 /* lossless.c: process context only. */
 int smmio_lossless_init(void);
@@ -53,7 +62,8 @@ void smmio_kmmio_smp_exit(void);
 /* symbols.c */
 unsigned long smmio_lookup_symbol(const char *name);
 
-/* kmmio_owner.c: process context only. */
+/* kmmio_owner.c: process context only, but for the lockdown check. */
+int smmio_lockdown_refuses(void);
 int smmio_kmmio_acquire(void);
 void smmio_kmmio_release(void);
 bool smmio_tracer_enabled(void);
@@ -102,10 +112,18 @@ struct smmio_session {
 	unsigned int nranges;
 	unsigned int cap;
 	struct smmio_range *ranges;
-	atomic64_t seq;			/* events delivered: the last seq */
+	bool armed;			/* handshake done: in the dispatch table */
+	bool gave_up;			/* the handshake timed out */
+	unsigned long start_jiffies;	/* when start() was called */
+	atomic64_t seq;			/* events sent: the last seq */
+	atomic64_t delivered;		/* ... that a probe acknowledged */
+	atomic64_t undelivered;		/* ... that no probe acknowledged */
 	atomic64_t unknown;
 	atomic64_t value_unknown;
 	atomic64_t maybe_missed;
+	atomic64_t emulated;
+	atomic64_t stepped;
+	atomic64_t present_steps;
 };
 
 int smmio_session_init(void);
@@ -123,6 +141,9 @@ struct smmio_mapping {
 	int id;
 	bool existed;			/* found at load, not seen created */
 	bool refused;			/* could not be armed: see the log */
+	bool alias_failed;		/* no second mapping could be made */
+	void *alias;			/* the second mapping (alias.c) */
+	struct smmio_alias_free *alias_free;	/* to release it with */
 	struct smmio_map_event *pending_map;	/* MAP event not yet sent */
 };
 
@@ -132,24 +153,43 @@ struct smmio_span {
 	struct rcu_head rcu;
 	struct smmio_mapping *map;	/* valid under RCU on the fault path */
 	u64 phys;			/* physical address of probe.addr */
+	void *alias;			/* probe.addr in the second mapping */
 	unsigned int pages;		/* 4 KiB pages covered */
 };
 
 int smmio_mappings_init(void);
 void smmio_mappings_exit(void);
 int smmio_rearm_all(const struct smmio_dispatch *d, int *conflicts);
+int smmio_ranges_conflicts(const struct smmio_range *r, unsigned int n);
+void smmio_prepare_aliases(const struct smmio_range *r, unsigned int n);
+struct smmio_span *smmio_span_lookup(unsigned long addr);
 unsigned long smmio_mapping_count_missed(void);
 typedef void (*smmio_mapping_fn_t)(struct smmio_mapping *m, void *arg);
 void smmio_visit_mappings(smmio_mapping_fn_t fn, void *arg);
 
-/* kmmio_probe.c */
+/* alias.c */
+struct smmio_alias_free;
+void *smmio_alias_create(u64 phys, unsigned long size, unsigned long virt);
+struct smmio_alias_free *smmio_alias_release_prepare(void);
+void smmio_alias_release(void *alias, struct smmio_alias_free *f);
+void smmio_alias_exit(void);
+
+/* kmmio_probe.c: kmmio's own step, for what the fault path leaves it. */
 void smmio_pre_handler(struct kmmio_probe *p, struct pt_regs *regs,
 		       unsigned long addr);
 void smmio_post_handler(struct kmmio_probe *p, unsigned long condition,
 			struct pt_regs *regs);
+
+/* dispatch.c */
 void smmio_deliver(struct stap_mmio_event *ev, const struct smmio_dispatch *d,
 		   u32 want, int only_session);
-noinline void stap_mmio_event(const struct stap_mmio_event *ev);
+void smmio_deliver_access(struct smmio_mapping *map,
+			  struct stap_mmio_event *ev);
+void smmio_event_init(struct stap_mmio_event *ev, const struct smmio_span *span,
+		      unsigned long virt, unsigned long ip,
+		      const u8 *insn, unsigned int insn_len);
+noinline void stap_mmio_event(struct stap_mmio_event *ev);
+noinline void stap_mmio_sync(struct stap_mmio_event *ev);
 
 /* map_events.c */
 struct smmio_map_event {
@@ -173,6 +213,7 @@ struct smmio_map_event *smmio_queue_map_event(const struct smmio_mapping *m,
 void smmio_claim_map_event(struct smmio_map_event *me);
 void smmio_forget_map_event(struct smmio_mapping *m);
 void smmio_queue_present_maps(int session);
+void smmio_send_present_maps(void);
 
 /* stats.c: global counters, per CPU, never locked. */
 enum smmio_counter {
@@ -184,10 +225,12 @@ enum smmio_counter {
 	SMMIO_MAYBE_MISSED,	/* step windows other CPUs could slip into */
 	SMMIO_DECODE_HITS,	/* decode cache hits */
 	SMMIO_MAP_EVENTS,	/* MAP/UNMAP events delivered */
+	SMMIO_UNDELIVERED,	/* events no probe of the session received */
 	SMMIO_PROF_ACCESSES,	/* profile=1: accesses timed */
-	SMMIO_PROF_PRE_NS,	/* ... ns in the pre handler */
-	SMMIO_PROF_STEP_NS,	/* ... ns from pre handler to post handler */
-	SMMIO_PROF_POST_NS,	/* ... ns in the post handler */
+	SMMIO_PROF_EMULATE_NS,	/* ... ns emulating, delivery included */
+	SMMIO_PROF_PRE_NS,	/* ... ns before a step */
+	SMMIO_PROF_STEP_NS,	/* ... ns of the step itself */
+	SMMIO_PROF_POST_NS,	/* ... ns after a step, delivery included */
 	SMMIO_PROF_CONSUMER_NS,	/* ... ns of it in stap_mmio_event() */
 	SMMIO_NR_COUNTERS
 };
@@ -220,6 +263,7 @@ int smmio_stats_init(void);
 void smmio_stats_exit(void);
 extern atomic_t smmio_armed_pages;
 extern atomic_t smmio_nr_sessions;
+extern atomic_t smmio_nr_armed;
 extern atomic_t smmio_nr_mappings;
 
 #endif /* STAP_MMIO_INTERNAL_H */

@@ -22,6 +22,7 @@
 #include <linux/mutex.h>
 #include <linux/atomic.h>
 #include <linux/rcupdate.h>
+#include <linux/security.h>
 #include "internal.h"
 
 static struct mutex *smmio_tracer_mutex;
@@ -143,4 +144,17 @@ void smmio_kmmio_release(void)
 
 	unregister_kprobe(&smmio_cleanup_hook);
 	unregister_kprobe(&smmio_init_hook);
+}
+
+/*
+ * The kernel's own tracer refuses to run when the kernel is locked down
+ * (LOCKDOWN_MMIOTRACE): so do sessions.  Any context.
+ */
+int smmio_lockdown_refuses(void)
+{
+	int ret = security_locked_down(LOCKDOWN_MMIOTRACE);
+
+	if (ret)
+		pr_warn_ratelimited(SMMIO_NAME ": the kernel is locked down (LOCKDOWN_MMIOTRACE): refusing to trace MMIO\n");
+	return ret;
 }

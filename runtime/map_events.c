@@ -23,14 +23,11 @@ static void smmio_map_work_fn(struct work_struct *work);
 static DECLARE_WORK(smmio_map_work, smmio_map_work_fn);
 
 /*
- * MAP events for the mappings that exist when a session starts.  start()
- * runs in the stap module's begin probe, before SystemTap registers its
- * probe on stap_mmio_event(), so these wait a little.
+ * MAP events for the mappings that exist when a session is armed: queued
+ * under smmio_lock, sent by the session handshake right after, before the
+ * session's pages are armed (smmio_send_present_maps()).
  */
-#define SMMIO_PRESENT_DELAY_MS	250
 static LLIST_HEAD(smmio_present_queue);
-static void smmio_present_work_fn(struct work_struct *work);
-static DECLARE_DELAYED_WORK(smmio_present_work, smmio_present_work_fn);
 
 /* Called with smmio_lock held, any context. */
 struct smmio_map_event *smmio_queue_map_event(const struct smmio_mapping *m,
@@ -51,8 +48,6 @@ struct smmio_map_event *smmio_queue_map_event(const struct smmio_mapping *m,
 		      (struct smmio_mapping *)m : NULL;
 	if (flags & STAP_MMIO_EV_PRESENT_MAP) {
 		llist_add(&me->node, &smmio_present_queue);
-		schedule_delayed_work(&smmio_present_work,
-				      msecs_to_jiffies(SMMIO_PRESENT_DELAY_MS));
 	} else {
 		llist_add(&me->node, &smmio_map_queue);
 		schedule_work(&smmio_map_work);
@@ -121,7 +116,8 @@ static void smmio_map_work_fn(struct work_struct *work)
 	smmio_deliver_queue(&smmio_map_queue);
 }
 
-static void smmio_present_work_fn(struct work_struct *work)
+/* Process context, without smmio_lock: a script's handler may call in. */
+void smmio_send_present_maps(void)
 {
 	smmio_deliver_queue(&smmio_present_queue);
 }
@@ -146,7 +142,6 @@ int smmio_map_events_init(void)
 /* Process context, after the hooks that queue events are gone. */
 void smmio_map_events_exit(void)
 {
-	cancel_delayed_work_sync(&smmio_present_work);
 	flush_work(&smmio_map_work);
 	smmio_deliver_queue(&smmio_map_queue);
 	smmio_deliver_queue(&smmio_present_queue);

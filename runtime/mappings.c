@@ -5,11 +5,20 @@
  *
  * Every ioremap*() calls mmiotrace_ioremap(phys, size, virt) and every
  * iounmap() calls mmiotrace_iounmap(virt) first, whether or not the
- * mmiotrace tracer is on.  We hook the return of the first (so the tracer,
- * when on, has armed its own probe before we look) and the entry of the
- * second (so we disarm before the pages go away).  Mappings that existed
- * before we were loaded are found by walking the kernel's page tables
- * over the vmalloc area once, at load.
+ * mmiotrace tracer is on.  We hook the entry of both: a new mapping a
+ * session wants is armed before ioremap() returns, and a mapping is
+ * disarmed before its pages go away.  Mappings that existed before we
+ * were loaded are found by walking the kernel's page tables over the
+ * vmalloc area once, at load.
+ *
+ * A mapping is armed only once it has its second mapping (alias.c), made
+ * in process context: by the ioremap() call itself, or by the session
+ * handshake (session.c) for mappings that already exist.  Once it has
+ * one, its spans can be armed and disarmed in any context.
+ *
+ * The fault path finds the span of a faulting address in an index of the
+ * armed spans sorted by address, published with RCU and rebuilt whenever
+ * a span is armed or disarmed (smmio_span_lookup()).
  *
  * A mapping's armed pages are grouped into spans: one kmmio probe per
  * run of pages of one page size.  kmmio finds a probe by the page-aligned
@@ -20,15 +29,22 @@
  * expect.  A stale address is dropped, a page someone else armed (the
  * mmiotrace tracer) is refused, and a 1 GiB page is refused.
  *
- * Everything here runs under smmio_lock unless said otherwise.
+ * Everything here runs under smmio_lock unless said otherwise; the
+ * process-context passes that make aliases and arm hold smmio_arm_mutex
+ * around it, so no two of them interleave.
  */
 #include <linux/kprobes.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/string.h>
 #include <linux/pgtable.h>
+#include <linux/mutex.h>
+#include <linux/err.h>
+#include <linux/vmalloc.h>
 #include <asm/pgtable.h>
 #include "internal.h"
+
+DEFINE_MUTEX(smmio_arm_mutex);
 
 static LIST_HEAD(smmio_mappings);
 static atomic_t smmio_next_map_id = ATOMIC_INIT(0);
@@ -40,6 +56,98 @@ struct smmio_want {
 	unsigned long addr;
 	unsigned long len;
 };
+
+/* The armed spans by address, for the fault path; replaced as a whole. */
+struct smmio_span_index {
+	struct rcu_head rcu;
+	unsigned int n;
+	struct smmio_span_entry {
+		unsigned long start;
+		unsigned long end;
+		struct smmio_span *span;	/* NULL once disarmed */
+	} e[];
+};
+
+static struct smmio_span_index __rcu *smmio_span_index;
+static unsigned int smmio_nr_spans;
+
+/*
+ * The armed span holding @addr, or NULL.  Fault path: interrupts off,
+ * which holds off the grace period that frees spans and indexes.
+ */
+struct smmio_span *smmio_span_lookup(unsigned long addr)
+{
+	struct smmio_span_index *x = rcu_dereference_sched(smmio_span_index);
+	unsigned int lo = 0, hi, mid;
+
+	if (!x)
+		return NULL;
+	hi = x->n;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (addr < x->e[mid].start)
+			hi = mid;
+		else if (addr >= x->e[mid].end)
+			lo = mid + 1;
+		else
+			return READ_ONCE(x->e[mid].span);
+	}
+	return NULL;
+}
+NOKPROBE_SYMBOL(smmio_span_lookup);
+
+static int smmio_span_entry_cmp(const void *a, const void *b)
+{
+	const struct smmio_span_entry *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/*
+ * Publish an index of every armed span.  When it cannot be allocated the
+ * old one stays: disarmed spans were taken out of it in place, and a span
+ * missing from it is still handled, by kmmio's own step.
+ */
+static void smmio_span_index_rebuild(void)
+{
+	struct smmio_span_index *x, *old;
+	struct smmio_mapping *m;
+	struct smmio_span *sp;
+	unsigned int n = 0;
+
+	x = kmalloc(struct_size(x, e, smmio_nr_spans), GFP_ATOMIC);
+	if (!x)
+		return;
+	list_for_each_entry(m, &smmio_mappings, list)
+		list_for_each_entry(sp, &m->spans, node) {
+			if (n == smmio_nr_spans)
+				break;
+			x->e[n].start = sp->probe.addr;
+			x->e[n].end = sp->probe.addr + sp->probe.len;
+			x->e[n].span = sp;
+			n++;
+		}
+	x->n = n;
+	sort(x->e, n, sizeof(x->e[0]), smmio_span_entry_cmp, NULL);
+	old = rcu_dereference_protected(smmio_span_index,
+					lockdep_is_held(&smmio_lock));
+	rcu_assign_pointer(smmio_span_index, x);
+	if (old)
+		kfree_rcu(old, rcu);
+}
+
+/* Take a disarmed span out of the published index, in place. */
+static void smmio_span_index_forget(const struct smmio_span *s)
+{
+	struct smmio_span_index *x;
+	unsigned int i;
+
+	x = rcu_dereference_protected(smmio_span_index,
+				      lockdep_is_held(&smmio_lock));
+	for (i = 0; x && i < x->n; i++)
+		if (x->e[i].span == s)
+			WRITE_ONCE(x->e[i].span, NULL);
+}
 
 static void smmio_span_free_rcu(struct rcu_head *head)
 {
@@ -62,9 +170,12 @@ static unsigned int smmio_span_level_pages(const struct smmio_span *s)
  */
 static void smmio_span_disarm(struct smmio_span *s)
 {
+	lockdep_assert_held(&smmio_lock);
 	atomic_sub(s->pages, &smmio_armed_pages);
+	smmio_span_index_forget(s);
 	unregister_kmmio_probe(&s->probe);
 	list_del(&s->node);
+	smmio_nr_spans--;
 	call_rcu(&s->rcu, smmio_span_free_rcu);
 }
 
@@ -106,6 +217,8 @@ static const char *smmio_refusal(int err)
 		return "pages not present: armed by another kmmio user (the mmiotrace tracer?) or unmapped";
 	case -EEXIST:
 		return "kmmio already has a probe there";
+	case -ENODEV:
+		return "no second mapping of its pages could be made (see the log)";
 	default:
 		return "cannot arm";
 	}
@@ -121,6 +234,9 @@ static int smmio_span_arm(struct smmio_mapping *m, unsigned long addr,
 	u64 phys = m->phys + (addr - m->virt);
 	int ret;
 
+	lockdep_assert_held(&smmio_lock);
+	if (!m->alias)
+		return -ENODEV;
 	for (va = addr; va < addr + len; va += page_level_size(level)) {
 		ret = smmio_check_page(va, phys + (va - addr), &level);
 		if (ret)
@@ -137,6 +253,7 @@ static int smmio_span_arm(struct smmio_mapping *m, unsigned long addr,
 	s->probe.private = s;
 	s->map = m;
 	s->phys = phys;
+	s->alias = (u8 *)m->alias + (addr - m->virt);
 	ret = register_kmmio_probe(&s->probe);
 	if (ret) {
 		kfree(s);
@@ -145,6 +262,7 @@ static int smmio_span_arm(struct smmio_mapping *m, unsigned long addr,
 	s->pages = smmio_span_level_pages(s);
 	atomic_add(s->pages, &smmio_armed_pages);
 	list_add(&s->node, &m->spans);
+	smmio_nr_spans++;
 	return 0;
 }
 
@@ -277,6 +395,7 @@ static void smmio_refuse(struct smmio_mapping *m, int err)
  */
 static int smmio_rearm(struct smmio_mapping *m, const struct smmio_dispatch *d)
 {
+	lockdep_assert_held(&smmio_lock);
 	struct smmio_want *w, *spans;
 	struct smmio_span *s, *tmp;
 	unsigned int cap = d ? d->nranges : 0;
@@ -327,6 +446,17 @@ static void smmio_mapping_free_rcu(struct rcu_head *head)
 	kfree(container_of(head, struct smmio_mapping, rcu));
 }
 
+/* Drop @m's second mapping once no fault can be using it. */
+static void smmio_mapping_drop_alias(struct smmio_mapping *m)
+{
+	if (m->alias)
+		smmio_alias_release(m->alias, m->alias_free);
+	else
+		kfree(m->alias_free);
+	m->alias = NULL;
+	m->alias_free = NULL;
+}
+
 /* Does a range of @d with one of @flags overlap [start, start+size)? */
 static bool smmio_dispatch_wants(const struct smmio_dispatch *d, u32 flags,
 				 u64 start, u64 size)
@@ -359,7 +489,20 @@ static struct smmio_mapping *smmio_find_mapping(unsigned long virt)
 	return NULL;
 }
 
-/* Called with smmio_lock held.  Page-aligns what ioremap() was given. */
+static struct smmio_mapping *smmio_find_mapping_id(int id)
+{
+	struct smmio_mapping *m;
+
+	list_for_each_entry(m, &smmio_mappings, list)
+		if (m->id == id)
+			return m;
+	return NULL;
+}
+
+/*
+ * Called with smmio_lock held.  Page-aligns what ioremap() was given.
+ * The mapping is armed later, once it has its second mapping.
+ */
 static void smmio_mapping_add(u64 phys, unsigned long size,
 			      unsigned long virt, bool existed)
 {
@@ -367,6 +510,7 @@ static void smmio_mapping_add(u64 phys, unsigned long size,
 	struct smmio_mapping *m;
 	unsigned long offset = phys & ~PAGE_MASK;
 
+	lockdep_assert_held(&smmio_lock);
 	if (!virt || !size)
 		return;
 	if (smmio_find_mapping(virt & PAGE_MASK))
@@ -385,12 +529,9 @@ static void smmio_mapping_add(u64 phys, unsigned long size,
 
 	d = rcu_dereference_protected(smmio_dispatch,
 				      lockdep_is_held(&smmio_lock));
-	if (d && !existed) {
-		smmio_rearm(m, d);
-		if (smmio_wants_map_events(m, d))
-			WRITE_ONCE(m->pending_map,
-				   smmio_queue_map_event(m, STAP_MMIO_MAP, 0, 0));
-	}
+	if (d && !existed && smmio_wants_map_events(m, d))
+		WRITE_ONCE(m->pending_map,
+			   smmio_queue_map_event(m, STAP_MMIO_MAP, 0, 0));
 }
 
 static void smmio_mapping_remove(struct smmio_mapping *m)
@@ -398,8 +539,11 @@ static void smmio_mapping_remove(struct smmio_mapping *m)
 	struct smmio_dispatch *d;
 	struct smmio_span *s, *tmp;
 
+	lockdep_assert_held(&smmio_lock);
 	list_for_each_entry_safe(s, tmp, &m->spans, node)
 		smmio_span_disarm(s);
+	smmio_span_index_rebuild();
+	smmio_mapping_drop_alias(m);
 	smmio_forget_map_event(m);
 	d = rcu_dereference_protected(smmio_dispatch,
 				      lockdep_is_held(&smmio_lock));
@@ -410,14 +554,20 @@ static void smmio_mapping_remove(struct smmio_mapping *m)
 	call_rcu(&m->rcu, smmio_mapping_free_rcu);
 }
 
+/*
+ * Arm and disarm every mapping to match @d.  Counts in @conflicts the
+ * mappings whose pages someone else (the mmiotrace tracer) has armed.
+ */
 int smmio_rearm_all(const struct smmio_dispatch *d, int *conflicts)
 {
 	struct smmio_mapping *m;
 
+	lockdep_assert_held(&smmio_lock);
 	*conflicts = 0;
 	list_for_each_entry(m, &smmio_mappings, list)
 		if (smmio_rearm(m, d) == -EBUSY)
 			(*conflicts)++;
+	smmio_span_index_rebuild();
 	return 0;
 }
 
@@ -425,8 +575,116 @@ void smmio_visit_mappings(smmio_mapping_fn_t fn, void *arg)
 {
 	struct smmio_mapping *m;
 
+	lockdep_assert_held(&smmio_lock);
 	list_for_each_entry(m, &smmio_mappings, list)
 		fn(m, arg);
+}
+
+static bool smmio_ranges_overlap(const struct smmio_range *r, unsigned int n,
+				 u64 start, u64 size)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if ((r[i].flags & STAP_MMIO_RANGE_ACCESS) &&
+		    r[i].start < start + size && start < r[i].end)
+			return true;
+	return false;
+}
+
+/*
+ * Would arming @r's mappings clash with another kmmio user?  A page of a
+ * mapping in @r that is not present and not armed by us is someone
+ * else's (kmmio arms by clearing the whole entry).  Any context.
+ */
+int smmio_ranges_conflicts(const struct smmio_range *r, unsigned int n)
+{
+	struct smmio_mapping *m;
+	unsigned int level, i;
+	int conflicts = 0;
+	pte_t *pte;
+
+	lockdep_assert_held(&smmio_lock);
+	list_for_each_entry(m, &smmio_mappings, list) {
+		for (i = 0; i < n; i++) {
+			u64 s = max(r[i].start, m->phys);
+			u64 e = min(r[i].end, m->phys + m->size);
+			unsigned long va = m->virt + (s - m->phys);
+
+			if (s >= e || !(r[i].flags & STAP_MMIO_RANGE_ACCESS))
+				continue;
+			pte = lookup_address(va, &level);
+			if (pte && !(pte_flags(*pte) & _PAGE_PRESENT) &&
+			    !smmio_span_lookup(va)) {
+				conflicts++;
+				break;
+			}
+		}
+	}
+	return conflicts;
+}
+
+/*
+ * Give mapping @id its second mapping.  Process context, holding
+ * smmio_arm_mutex (so no other pass makes one meanwhile).
+ */
+static void smmio_mapping_make_alias(int id, u64 phys, unsigned long size,
+				     unsigned long virt)
+{
+	struct smmio_alias_free *f = smmio_alias_release_prepare();
+	void *alias = smmio_alias_create(phys, size, virt);
+	struct smmio_mapping *m;
+	unsigned long flags;
+	int err = IS_ERR(alias) ? PTR_ERR(alias) : f ? 0 : -ENOMEM;
+
+	spin_lock_irqsave(&smmio_lock, flags);
+	m = smmio_find_mapping_id(id);
+	if (m && !err && !m->alias) {
+		m->alias = alias;
+		m->alias_free = f;
+		alias = NULL;
+		f = NULL;
+	} else if (m && err) {
+		m->alias_failed = true;
+	}
+	spin_unlock_irqrestore(&smmio_lock, flags);
+	if (err && err != -EBUSY)
+		pr_warn(SMMIO_NAME ": mapping %d (phys 0x%llx+0x%lx): no second mapping of its pages: %d\n",
+			id, phys, size, err);
+	if (!IS_ERR_OR_NULL(alias))
+		vunmap(alias);
+	kfree(f);
+}
+
+/*
+ * Make the second mapping of every mapping @r's ranges overlap.  Process
+ * context: called by the session handshake before it arms.
+ */
+void smmio_prepare_aliases(const struct smmio_range *r, unsigned int n)
+{
+	struct smmio_mapping *m;
+	unsigned long flags, size = 0, virt = 0;
+	u64 phys = 0;
+	int id;
+
+	lockdep_assert_held(&smmio_arm_mutex);
+	do {
+		id = 0;
+		spin_lock_irqsave(&smmio_lock, flags);
+		list_for_each_entry(m, &smmio_mappings, list) {
+			if (m->alias || m->alias_failed ||
+			    !smmio_ranges_overlap(r, n, m->phys, m->size))
+				continue;
+			id = m->id;
+			phys = m->phys;
+			size = m->size;
+			virt = m->virt;
+			break;
+		}
+		spin_unlock_irqrestore(&smmio_lock, flags);
+		if (id)
+			smmio_mapping_make_alias(id, phys, size, virt);
+	} while (id);
 }
 
 /* --- the ioremap/iounmap hooks: kprobe context, preemption off --- */
@@ -439,10 +697,44 @@ static bool smmio_mapping_wanted(u64 phys, unsigned long size)
 				    STAP_MMIO_RANGE_ACCESS, phys, size);
 }
 
-/* Where a skipped mmiotrace_ioremap() call goes instead. */
-static noinline void smmio_skip_target(void)
+/*
+ * Runs in place of mmiotrace_ioremap(phys, size, virt) for a mapping a
+ * started session wants, in the context of the ioremap() call, which may
+ * sleep: make the second mapping, then arm, before ioremap() returns.
+ */
+static noinline void smmio_ioremap_take(resource_size_t phys,
+					unsigned long size, void __iomem *virt)
 {
-	barrier();
+	unsigned long va = (unsigned long)virt & PAGE_MASK, flags;
+	struct smmio_dispatch *d;
+	struct smmio_mapping *m;
+	int id = 0;
+
+	if (in_atomic() || irqs_disabled()) {
+		pr_warn_ratelimited(SMMIO_NAME ": mapping of 0x%llx+0x%lx made in atomic context: not traced\n",
+				    (u64)phys, size);
+		return;
+	}
+	mutex_lock(&smmio_arm_mutex);
+	spin_lock_irqsave(&smmio_lock, flags);
+	m = smmio_find_mapping(va);
+	if (m && !m->alias && !m->alias_failed)
+		id = m->id;
+	spin_unlock_irqrestore(&smmio_lock, flags);
+	if (id)
+		smmio_mapping_make_alias(id, phys & PAGE_MASK,
+					 PAGE_ALIGN(size + (phys & ~PAGE_MASK)),
+					 va);
+	spin_lock_irqsave(&smmio_lock, flags);
+	m = smmio_find_mapping(va);
+	d = rcu_dereference_protected(smmio_dispatch,
+				      lockdep_is_held(&smmio_lock));
+	if (m && d) {
+		smmio_rearm(m, d);
+		smmio_span_index_rebuild();
+	}
+	spin_unlock_irqrestore(&smmio_lock, flags);
+	mutex_unlock(&smmio_arm_mutex);
 }
 
 /*
@@ -452,8 +744,9 @@ static noinline void smmio_skip_target(void)
  * kmmio allows one owner per page, and the tracer cannot share: it ignores
  * register_kmmio_probe() failing and later unregisters regardless, which
  * corrupts the other owner's pages.  So when a started session wants this
- * mapping, we arm it and skip the function body: the tracer never sees
- * it.  Otherwise the body runs and the tracer, if on, may take it.
+ * mapping, smmio_ioremap_take() runs instead of the function body: the
+ * tracer never sees it.  Otherwise the body runs and the tracer, if on,
+ * may take it.
  */
 static int smmio_ioremap_entry(struct kprobe *p, struct pt_regs *regs)
 {
@@ -471,7 +764,7 @@ static int smmio_ioremap_entry(struct kprobe *p, struct pt_regs *regs)
 	if (smmio_tracer_enabled())
 		pr_info_ratelimited(SMMIO_NAME ": mapping of 0x%llx+0x%lx goes to kernel.mmio sessions; the mmiotrace tracer will not see it\n",
 				    phys, size);
-	instruction_pointer_set(regs, (unsigned long)smmio_skip_target);
+	instruction_pointer_set(regs, (unsigned long)smmio_ioremap_take);
 	return 1;
 }
 
@@ -633,6 +926,7 @@ int smmio_mappings_init(void)
 /* Process context; no session is left, so no span is armed. */
 void smmio_mappings_exit(void)
 {
+	struct smmio_span_index *idx;
 	struct smmio_mapping *m, *tmp;
 	unsigned long flags;
 
@@ -650,10 +944,17 @@ void smmio_mappings_exit(void)
 			pr_err(SMMIO_NAME ": span left armed at unload: disarming\n");
 			smmio_span_disarm(s);
 		}
+		smmio_mapping_drop_alias(m);
 		list_del_rcu(&m->list);
 		call_rcu(&m->rcu, smmio_mapping_free_rcu);
 	}
+	idx = rcu_dereference_protected(smmio_span_index,
+					lockdep_is_held(&smmio_lock));
+	RCU_INIT_POINTER(smmio_span_index, NULL);
 	spin_unlock_irqrestore(&smmio_lock, flags);
+	if (idx)
+		kfree_rcu(idx, rcu);
+	smmio_alias_exit();
 }
 
 /* ioremap/iounmap calls our hooks missed (a kprobe was already running). */

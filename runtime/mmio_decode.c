@@ -31,6 +31,8 @@ struct mmio_dec {
 	u8 aaa, bcst;		/* EVEX opmask register, broadcast bit */
 	u8 opcode;
 	u8 mod, reg, rm;
+	u8 ea_base, ea_index, ea_scale;	/* the ModRM memory operand */
+	s64 ea_disp;
 	u8 imm_len;
 	u64 imm;		/* raw immediate, zero-extended */
 	u16 ent;		/* opcode table entry */
@@ -485,13 +487,23 @@ static int dec_modrm(struct mmio_dec *d)
 	d->rm = m & 7;
 	if (d->mod == 3)
 		return -1;
+	d->ea_base = d->rm | (d->b << 3);
+	d->ea_index = MMIO_EA_NONE;
+	d->ea_scale = 1;
 	if (d->rm == 4) {
 		if (fetch(d, &sib))
 			return -1;
-		if (d->mod == 0 && (sib & 7) == 5)
+		d->ea_base = (sib & 7) | (d->b << 3);
+		if (((sib >> 3) & 7) != 4 || d->x)
+			d->ea_index = ((sib >> 3) & 7) | (d->x << 3);
+		d->ea_scale = 1 << (sib >> 6);
+		if (d->mod == 0 && (sib & 7) == 5) {
 			disp = 4;
+			d->ea_base = MMIO_EA_NONE;
+		}
 	} else if (d->mod == 0 && d->rm == 5) {
 		disp = 4;	/* RIP-relative (EIP with 67) */
+		d->ea_base = MMIO_EA_RIP;
 	}
 	if (d->mod == 1)
 		disp = 1;
@@ -499,6 +511,13 @@ static int dec_modrm(struct mmio_dec *d)
 		disp = 4;
 	if (d->pos + disp > d->avail || d->pos + disp > MMIO_INSN_MAX)
 		return -1;
+	if (disp == 1)
+		d->ea_disp = (s8)d->code[d->pos];
+	else if (disp == 4)
+		d->ea_disp = (s32)((u32)d->code[d->pos] |
+				   (u32)d->code[d->pos + 1] << 8 |
+				   (u32)d->code[d->pos + 2] << 16 |
+				   (u32)d->code[d->pos + 3] << 24);
 	d->pos += disp;
 	return 0;
 }
@@ -784,6 +803,7 @@ static int cls_moffs(struct mmio_dec *d, struct mmio_insn *in)
 		return -1;
 	in->mnem = M_MOV;
 	in->modrm_mem = 0;
+	d->ea_disp = (s64)addr;
 	if (d->opcode >= 0xa2) {
 		set_acc(in, MMIO_ACC_WRITE, w);
 		in->src_kind = MMIO_OPND_GPR;
@@ -1717,6 +1737,10 @@ static void fill_common(const struct mmio_dec *d, struct mmio_insn *in)
 	in->opcode = d->opcode;
 	in->modrm_reg = d->reg;
 	in->opmask = d->aaa;
+	in->ea_base = d->ea_base;
+	in->ea_index = d->ea_index;
+	in->ea_scale = d->ea_scale;
+	in->ea_disp = d->ea_disp;
 	if (d->lock)
 		in->flags |= MMIO_INSN_LOCK;
 	if (d->vex == 4) {
@@ -1734,7 +1758,9 @@ static void fill_common(const struct mmio_dec *d, struct mmio_insn *in)
 
 int mmio_decode(const u8 *code, unsigned int avail, struct mmio_insn *insn)
 {
-	struct mmio_dec d = { .code = code, .avail = avail };
+	struct mmio_dec d = { .code = code, .avail = avail,
+			      .ea_base = MMIO_EA_NONE, .ea_index = MMIO_EA_NONE,
+			      .ea_scale = 1 };
 	struct mmio_insn in = { 0 };
 	u16 ent;
 	int cls, ret;

@@ -7,8 +7,16 @@
  * probes): allocations are GFP_ATOMIC and the only lock is smmio_lock.
  * A bad request fails with -errno and one kernel log line saying why.
  *
- * Each start or close rebuilds the dispatch table (every range of every
- * started session), publishes it with RCU and re-arms the mappings to
+ * A session is armed in two steps.  start(), in the script's begin probe,
+ * checks the ranges and returns any error; the session is armed only
+ * after the handshake: a work item calls stap_mmio_sync() until the
+ * script's probe on it acknowledges, which SystemTap allows only once every
+ * probe of the script is registered.  Arming before that would send
+ * accesses to nobody.  Arming needs process context anyway: the second
+ * mappings are made then (alias.c).
+ *
+ * Each arming or close rebuilds the dispatch table (every range of every
+ * armed session), publishes it with RCU and re-arms the mappings to
  * match; the fault path never sees a half-built table.
  */
 #include <linux/module.h>
@@ -16,11 +24,21 @@
 #include <linux/ioport.h>
 #include <linux/mm.h>
 #include <linux/sort.h>
+#include <linux/workqueue.h>
+#include <linux/jiffies.h>
 #include "internal.h"
 
 DEFINE_SPINLOCK(smmio_lock);
 struct smmio_dispatch __rcu *smmio_dispatch;
 atomic_t smmio_nr_sessions = ATOMIC_INIT(0);
+atomic_t smmio_nr_armed = ATOMIC_INIT(0);
+
+/* How long a session waits for its script's probes, and how often. */
+#define SMMIO_HANDSHAKE_TIMEOUT	(30 * HZ)
+#define SMMIO_HANDSHAKE_MS	2
+
+static void smmio_handshake_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(smmio_handshake_work, smmio_handshake_fn);
 
 /* Open sessions, by slot; under smmio_lock. */
 static struct smmio_session *smmio_sessions[STAP_MMIO_MAX_SESSIONS];
@@ -83,7 +101,7 @@ static struct smmio_dispatch *smmio_build_dispatch(int *err)
 
 	*err = 0;
 	for (i = 0; i < STAP_MMIO_MAX_SESSIONS; i++)
-		if (smmio_sessions[i] && smmio_sessions[i]->started)
+		if (smmio_sessions[i] && smmio_sessions[i]->armed)
 			n += smmio_sessions[i]->nranges;
 	if (!n)
 		return NULL;
@@ -95,7 +113,7 @@ static struct smmio_dispatch *smmio_build_dispatch(int *err)
 	for (i = 0; i < STAP_MMIO_MAX_SESSIONS; i++) {
 		struct smmio_session *s = smmio_sessions[i];
 
-		if (!s || !s->started)
+		if (!s || !s->armed)
 			continue;
 		d->session[i] = s;
 		for (k = 0; k < s->nranges; k++) {
@@ -112,12 +130,13 @@ static struct smmio_dispatch *smmio_build_dispatch(int *err)
 	return d;
 }
 
-/* Publish a new dispatch table and arm exactly what it wants. */
-static int smmio_republish(int *conflicts)
+/* Publish a new dispatch table. */
+static int smmio_publish(void)
 {
 	struct smmio_dispatch *old, *d;
 	int err;
 
+	lockdep_assert_held(&smmio_lock);
 	d = smmio_build_dispatch(&err);
 	if (err)
 		return err;
@@ -126,7 +145,19 @@ static int smmio_republish(int *conflicts)
 	rcu_assign_pointer(smmio_dispatch, d);
 	if (old)
 		kfree_rcu(old, rcu);
-	return smmio_rearm_all(d, conflicts);
+	return 0;
+}
+
+/* Publish a new dispatch table and arm exactly what it wants. */
+static int smmio_republish(int *conflicts)
+{
+	int err = smmio_publish();
+
+	if (err)
+		return err;
+	return smmio_rearm_all(rcu_dereference_protected(smmio_dispatch,
+					lockdep_is_held(&smmio_lock)),
+			       conflicts);
 }
 
 static int smmio_open(struct module *owner, const char *name)
@@ -241,7 +272,9 @@ static void smmio_close_locked(struct smmio_session *s)
 		return;
 	smmio_sessions[slot] = NULL;
 	atomic_dec(&smmio_nr_sessions);
-	if (s->started && smmio_republish(&conflicts))
+	if (s->armed)
+		atomic_dec(&smmio_nr_armed);
+	if (s->armed && smmio_republish(&conflicts))
 		pr_err(SMMIO_NAME ": session %d: out of memory while closing; its pages stay armed until the next session change\n",
 		       s->id);
 }
@@ -268,7 +301,7 @@ static int smmio_start(int id)
 {
 	struct smmio_session *s;
 	unsigned long flags;
-	int ret, conflicts = 0;
+	int ret = 0, conflicts;
 
 	spin_lock_irqsave(&smmio_lock, flags);
 	s = smmio_session_find(id);
@@ -276,29 +309,129 @@ static int smmio_start(int id)
 		ret = s ? -EBUSY : -ENOENT;
 		goto out;
 	}
+	ret = smmio_lockdown_refuses();
+	if (ret)
+		goto out;
 	if (!smmio_steps_serialised()) {
 		ret = -EOPNOTSUPP;
 		pr_warn(SMMIO_NAME ": session %d (%s): kmmio faults on several CPUs cannot be serialised on this kernel: load stap_mmio with lossless=1\n",
 			id, s->name);
 		goto out;
 	}
-	s->started = true;
-	ret = smmio_republish(&conflicts);
-	if (!ret && conflicts) {
+	conflicts = smmio_ranges_conflicts(s->ranges, s->nranges);
+	if (conflicts) {
 		ret = -EBUSY;
 		pr_warn(SMMIO_NAME ": session %d (%s): %d mapping(s) of its ranges are armed by another kmmio user (the mmiotrace tracer?): refusing to start\n",
 			id, s->name, conflicts);
-	}
-	if (ret) {
-		s->started = false;
-		smmio_republish(&conflicts);
 		goto out;
 	}
-	if (smmio_session_wants_maps(s))
-		smmio_queue_present_maps(id);
+	s->started = true;
+	s->start_jiffies = jiffies;
+	schedule_delayed_work(&smmio_handshake_work, 0);
 out:
 	spin_unlock_irqrestore(&smmio_lock, flags);
 	return ret;
+}
+
+/*
+ * The handshake's second half, in process context: make the second
+ * mappings, publish the session, send the MAP events of the mappings that
+ * exist, then arm.
+ */
+static void smmio_arm_session(int id)
+{
+	struct smmio_range *ranges = NULL;
+	struct smmio_session *s;
+	unsigned int n = 0;
+	unsigned long flags;
+	int conflicts = 0, ret = 0;
+	bool maps = false;
+
+	mutex_lock(&smmio_arm_mutex);
+	spin_lock_irqsave(&smmio_lock, flags);
+	s = smmio_session_find(id);
+	if (s && s->started && !s->armed) {
+		n = s->nranges;
+		ranges = kmemdup(s->ranges, n * sizeof(*ranges), GFP_ATOMIC);
+	}
+	spin_unlock_irqrestore(&smmio_lock, flags);
+	if (!ranges)
+		goto out;
+	smmio_prepare_aliases(ranges, n);
+
+	spin_lock_irqsave(&smmio_lock, flags);
+	s = smmio_session_find(id);
+	if (s && s->started && !s->armed) {
+		s->armed = true;
+		atomic_inc(&smmio_nr_armed);
+		ret = smmio_publish();
+		maps = !ret && smmio_session_wants_maps(s);
+		if (maps)
+			smmio_queue_present_maps(id);
+	}
+	spin_unlock_irqrestore(&smmio_lock, flags);
+	if (maps)
+		smmio_send_present_maps();
+
+	spin_lock_irqsave(&smmio_lock, flags);
+	if (!ret)
+		ret = smmio_rearm_all(rcu_dereference_protected(smmio_dispatch,
+						lockdep_is_held(&smmio_lock)),
+				      &conflicts);
+	spin_unlock_irqrestore(&smmio_lock, flags);
+	if (ret)
+		pr_err(SMMIO_NAME ": session %d: cannot arm: %d\n", id, ret);
+	else if (conflicts)
+		pr_warn(SMMIO_NAME ": session %d: %d mapping(s) of its ranges were armed by another kmmio user meanwhile: not traced\n",
+			id, conflicts);
+out:
+	mutex_unlock(&smmio_arm_mutex);
+	kfree(ranges);
+}
+
+/*
+ * Process context.  Ask each started session's script whether its probes
+ * are there (stap_mmio_sync()); arm the ones that answered, and try the
+ * others again shortly.  The call is made without any lock: the script's
+ * handler may call back into the session API.
+ */
+static void smmio_handshake_fn(struct work_struct *work)
+{
+	struct stap_mmio_event ev;
+	unsigned long flags;
+	bool again = false;
+	int i, id;
+
+	for (i = 0; i < STAP_MMIO_MAX_SESSIONS; i++) {
+		struct smmio_session *s;
+		bool expired;
+
+		spin_lock_irqsave(&smmio_lock, flags);
+		s = smmio_sessions[i];
+		id = s && s->started && !s->armed && !s->gave_up ? s->id : 0;
+		expired = id && time_after(jiffies, s->start_jiffies +
+					   SMMIO_HANDSHAKE_TIMEOUT);
+		if (expired)
+			s->gave_up = true;
+		spin_unlock_irqrestore(&smmio_lock, flags);
+		if (!id)
+			continue;
+		if (expired) {
+			pr_warn(SMMIO_NAME ": session %d: its script never answered on %s: not armed\n",
+				id, STAP_MMIO_SYNC_FUNCTION);
+			continue;
+		}
+		memset(&ev, 0, sizeof(ev));
+		ev.session = id;
+		stap_mmio_sync(&ev);
+		if (READ_ONCE(ev.ack))
+			smmio_arm_session(id);
+		else
+			again = true;
+	}
+	if (again)
+		schedule_delayed_work(&smmio_handshake_work,
+				      msecs_to_jiffies(SMMIO_HANDSHAKE_MS));
 }
 
 static void smmio_close(int id)
@@ -361,10 +494,14 @@ static int smmio_get_stats(int id, struct stap_mmio_stats *st)
 	s = smmio_session_find(id);
 	if (s) {
 		memset(st, 0, sizeof(*st));
-		st->events = atomic64_read(&s->seq);
+		st->events = atomic64_read(&s->delivered);
+		st->undelivered = atomic64_read(&s->undelivered);
 		st->unknown = atomic64_read(&s->unknown);
 		st->value_unknown = atomic64_read(&s->value_unknown);
 		st->maybe_missed = atomic64_read(&s->maybe_missed);
+		st->emulated = atomic64_read(&s->emulated);
+		st->stepped = atomic64_read(&s->stepped);
+		st->present_steps = atomic64_read(&s->present_steps);
 		sm.s = s;
 		smmio_visit_mappings(smmio_count_session_maps, &sm);
 	} else {
@@ -419,7 +556,9 @@ int smmio_session_init(void)
 	return register_module_notifier(&smmio_module_nb);
 }
 
+/* Process context; no session is open (each holds a module reference). */
 void smmio_session_exit(void)
 {
 	unregister_module_notifier(&smmio_module_nb);
+	cancel_delayed_work_sync(&smmio_handshake_work);
 }

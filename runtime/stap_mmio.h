@@ -15,11 +15,19 @@
 
 #include <linux/types.h>
 
-#define STAP_MMIO_API_VERSION		1
+#define STAP_MMIO_API_VERSION		2
 
 /* Name of the runtime module and of the function every event is passed to. */
 #define STAP_MMIO_MODULE_NAME		"stap_mmio"
 #define STAP_MMIO_EVENT_FUNCTION	"stap_mmio_event"
+/*
+ * The session's handshake: the runtime calls it with an empty event of the
+ * session until the script's probe on it sets @ack.  SystemTap runs a
+ * probe handler only once every probe of the script is registered, so
+ * from then on every access reaches the script: only then are the
+ * session's pages armed.
+ */
+#define STAP_MMIO_SYNC_FUNCTION		"stap_mmio_sync"
 
 /* Event types: the first five are the kernel's enum mm_io_opcode. */
 #define STAP_MMIO_READ			1	/* MMIO_READ */
@@ -37,10 +45,14 @@
 /* A MAP event for a mapping that existed before the session started. */
 #define STAP_MMIO_EV_PRESENT_MAP	0x0020
 /*
- * Other CPUs were online while this access was single-stepped: their own
- * accesses to the page in that window went unseen.
+ * Other CPUs were online while this access was single-stepped with the
+ * page present: their own accesses to the page in that window went unseen.
  */
 #define STAP_MMIO_EV_SMP_WINDOW		0x0040
+/* The access was emulated in the page fault (the page stayed armed). */
+#define STAP_MMIO_EV_EMULATED		0x0080
+/* ... single-stepped through the runtime's second mapping (page armed). */
+#define STAP_MMIO_EV_STEPPED		0x0100
 
 /* Range flags (stap_mmio_ops.add_range). */
 #define STAP_MMIO_RANGE_READ		0x1	/* deliver reads */
@@ -77,6 +89,11 @@ struct stap_mmio_event {
 	__u64 value_hi[7];	/* bits 64.. of a wide (SSE/AVX) access */
 	__u8 insn_len;		/* bytes of @insn that are valid */
 	__u8 insn[15];		/* the instruction (always for UNKNOWN) */
+	/*
+	 * Set by the consumer (the tapset) when a probe of @session received
+	 * the event: an event nobody acknowledged is counted undelivered.
+	 */
+	__u32 ack;
 };
 
 /* Per-session statistics, also summed into debugfs. */
@@ -88,12 +105,19 @@ struct stap_mmio_stats {
 	__u64 armed_pages;	/* pages armed for this session now */
 	__u64 mappings;		/* mappings of its ranges seen */
 	__u64 refused;		/* mappings it could not arm (see log) */
+	__u64 undelivered;	/* accesses no probe of the script received */
+	__u64 emulated;		/* accesses emulated in the page fault */
+	__u64 stepped;		/* ... single-stepped through the 2nd mapping */
+	__u64 present_steps;	/* ... single-stepped with the page present */
 };
 
 /*
  * The session API.  Every function may be called in atomic context (from a
  * stap begin/end probe): nothing here sleeps.  Errors are -errno, and the
  * runtime logs one line saying why.
+ *
+ * start() checks the ranges at once (errors are returned there) and arms
+ * them once the script's probe on STAP_MMIO_SYNC_FUNCTION has answered.
  *
  * open() takes a reference on the runtime module that close() drops, so
  * a caller may symbol_put() the ops table right after open().  @owner is the

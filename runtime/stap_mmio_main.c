@@ -10,6 +10,7 @@
  */
 #include <linux/module.h>
 #include "internal.h"
+#include "fault.h"
 
 static int __init stap_mmio_init(void)
 {
@@ -25,9 +26,12 @@ static int __init stap_mmio_init(void)
 	if (ret)
 		goto out_lossless;
 	smmio_step_serialise_init();
-	ret = smmio_session_init();
+	ret = smmio_fault_init();
 	if (ret)
 		goto out_kmmio;
+	ret = smmio_session_init();
+	if (ret)
+		goto out_fault;
 	ret = smmio_map_events_init();
 	if (ret)
 		goto out_session;
@@ -40,6 +44,8 @@ out_events:
 	smmio_map_events_exit();
 out_session:
 	smmio_session_exit();
+out_fault:
+	smmio_fault_exit();
 out_kmmio:
 	smmio_kmmio_release();
 out_lossless:
@@ -55,6 +61,7 @@ static void __exit stap_mmio_exit(void)
 	smmio_kmmio_smp_exit();
 	smmio_map_events_exit();
 	smmio_session_exit();
+	smmio_fault_exit();
 	smmio_kmmio_release();
 	smmio_lossless_exit();
 	smmio_stats_exit();

@@ -9,7 +9,7 @@
  */
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
-#include "internal.h"
+#include "fault.h"
 
 DEFINE_PER_CPU(u64, smmio_counters[SMMIO_NR_COUNTERS]);
 
@@ -22,7 +22,9 @@ static const char *const smmio_counter_names[SMMIO_NR_COUNTERS] = {
 	[SMMIO_MAYBE_MISSED] = "maybe_missed",
 	[SMMIO_DECODE_HITS] = "decode_cache_hits",
 	[SMMIO_MAP_EVENTS] = "map_events",
+	[SMMIO_UNDELIVERED] = "undelivered",
 	[SMMIO_PROF_ACCESSES] = "profile_accesses",
+	[SMMIO_PROF_EMULATE_NS] = "profile_emulate_ns",
 	[SMMIO_PROF_PRE_NS] = "profile_pre_ns",
 	[SMMIO_PROF_STEP_NS] = "profile_step_ns",
 	[SMMIO_PROF_POST_NS] = "profile_post_ns",
@@ -45,7 +47,9 @@ static int smmio_stats_show(struct seq_file *m, void *v)
 {
 	int i;
 
-	seq_printf(m, "sessions: %d\n", atomic_read(&smmio_nr_sessions));
+	seq_printf(m, "sessions: %d\n", atomic_read(&smmio_nr_armed));
+	seq_printf(m, "sessions_open: %d\n",
+		   atomic_read(&smmio_nr_sessions));
 	seq_printf(m, "mappings: %d\n", atomic_read(&smmio_nr_mappings));
 	seq_printf(m, "armed_pages: %d\n", atomic_read(&smmio_armed_pages));
 	for (i = 0; i < SMMIO_NR_COUNTERS; i++)
@@ -59,6 +63,32 @@ static int smmio_stats_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(smmio_stats);
 
+
+/* Accesses by how they were handled and by instruction form. */
+static int smmio_forms_show(struct seq_file *m, void *v)
+{
+	static const char *const plan[] = {
+		[SMMIO_PLAN_KMMIO] = "present_step",
+		[SMMIO_PLAN_EMULATE] = "emulated",
+		[SMMIO_PLAN_REBASE] = "stepped",
+	};
+	struct mmio_insn in = {};
+	unsigned int p, mnem;
+	u64 n;
+
+	for (p = 0; p < ARRAY_SIZE(plan); p++)
+		for (mnem = 0; mnem < 256; mnem++) {
+			n = smmio_form_count(p, mnem);
+			if (!n)
+				continue;
+			in.mnem = mnem;
+			seq_printf(m, "%s %s: %llu\n", plan[p],
+				   mnem ? mmio_decode_mnemonic(&in) : "unknown",
+				   n);
+		}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(smmio_forms);
 
 static void smmio_show_mapping(struct smmio_mapping *map, void *arg)
 {
@@ -92,6 +122,8 @@ int smmio_stats_init(void)
 			    &smmio_stats_fops);
 	debugfs_create_file("mappings", 0400, smmio_debugfs_dir, NULL,
 			    &smmio_mappings_fops);
+	debugfs_create_file("forms", 0444, smmio_debugfs_dir, NULL,
+			    &smmio_forms_fops);
 	return 0;
 }
 

@@ -708,6 +708,10 @@ bool MmioLowering::lower()
 			std::to_string(r.flags) + ");";
 	glue += " __mmio_start() }\n";
 	glue += "probe end(9223372036854775807), error { __mmio_close() }\n";
+	// the runtime arms the session once this probe answers (SystemTap
+	// runs no handler before every probe of the script is registered)
+	glue += "probe module(" + quote(opts_.module) +
+		").function(\"stap_mmio_sync\") { __mmio_sync($ev) }\n";
 	user_out_ += glue;
 	return true;
 }

@@ -227,7 +227,7 @@ static void test_preprocessor()
 		  "probe @REGS(0x2000, 8) { println($value) }\n", {}, false, env);
 	CHECK(r.ok && r.ranges.size() == 1 && r.ranges[0].addr == 0x2000 && r.ranges[0].len == 8);
 	CHECK(contains(line(r.out, 2), "$ev->value"));
-	CHECK_EQ(count_lines(r.out), 2 + 2);
+	CHECK_EQ(count_lines(r.out), 2 + 3);
 	// syntax errors are left to stap: the pass reports no parse
 	CHECK(!lower("probe kernel.mmio(1) { ").parsed);
 	CHECK(!lower("%( arch == %? %)").parsed);
@@ -268,6 +268,8 @@ static void test_lowering()
 		 "probe begin(-9223372036854775808) { __mmio_open(\"t\"); "
 		 "__mmio_add(0, 0xfea00000, 0x4, 2); __mmio_start() }");
 	CHECK_EQ(line(r.out, 7), "probe end(9223372036854775807), error { __mmio_close() }");
+	CHECK_EQ(line(r.out, 8), "probe module(\"stap_mmio\").function(\"stap_mmio_sync\") "
+		 "{ __mmio_sync($ev) }");
 
 	// defaults, flags, one K per probe, several points share it
 	r = lower("probe kernel.mmio(16), kernel.mmio(0x20).length(2).read {}\n"
@@ -321,7 +323,7 @@ static void test_lowering()
 	CHECK(r.ok);
 	CHECK_EQ(line(r.out, 5), "$ev->value");
 	CHECK_EQ(line(r.out, 7), "// end");
-	CHECK_EQ(count_lines(r.out), count_lines(multi) + 2);
+	CHECK_EQ(count_lines(r.out), count_lines(multi) + 3);
 	// no trailing newline: the glue still starts on a line of its own
 	r = lower("probe kernel.mmio(1) {}");
 	CHECK(contains(r.out, "next; }\nprobe begin("));

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Dispatch: hand one event to every started session whose ranges it
+ * overlaps, through the two functions stap scripts probe.
+ *
+ *   stap_mmio_event(ev)  one call per event per matching session; the
+ *                        script's lowered probes set ev->ack
+ *   stap_mmio_sync(ev)   the session handshake (session.c): an empty event
+ *                        the script's probe acknowledges once SystemTap
+ *                        has registered every probe of the script
+ *
+ * Contexts: the page-fault handler and the debug trap (interrupts off,
+ * NMI-like), and process context for MAP/UNMAP events.  Under RCU: the
+ * dispatch table and the sessions it points to are freed with
+ * call_rcu()/kfree_rcu().  Nothing here sleeps or takes a lock.
+ */
+#include <linux/kernel.h>
+#include <linux/kprobes.h>
+#include <linux/sched/clock.h>
+#include "internal.h"
+
+/*
+ * The event functions: stap scripts probe them (module("stap_mmio")
+ * .function("stap_mmio_event")), so they must stay real, unclonable
+ * functions.  The asm tells the compiler the consumer may write *ev.
+ */
+noinline __noclone void stap_mmio_event(struct stap_mmio_event *ev)
+{
+	asm volatile("" : : "r"(ev) : "memory");
+}
+EXPORT_SYMBOL_GPL(stap_mmio_event);
+
+noinline __noclone void stap_mmio_sync(struct stap_mmio_event *ev)
+{
+	asm volatile("" : : "r"(ev) : "memory");
+}
+EXPORT_SYMBOL_GPL(stap_mmio_sync);
+
+/* How many ranges of @d start before @end: they are sorted by start. */
+static unsigned int smmio_ranges_before(const struct smmio_dispatch *d,
+					u64 end)
+{
+	unsigned int lo = 0, hi = d->nranges, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (d->range[mid].start < end)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Set in ev->match the probes of session @slot whose ranges of kind @want
+ * overlap [start, end): range[0..top) start before @end, and walking back
+ * from top stops where no earlier range reaches past @start (max_end).
+ */
+static void smmio_match_slot(struct stap_mmio_event *ev,
+			     const struct smmio_dispatch *d, unsigned int top,
+			     unsigned int slot, u32 want, u64 start)
+{
+	const struct smmio_drange *r;
+	unsigned int i;
+
+	memset(ev->match, 0, sizeof(ev->match));
+	for (i = top; i-- > 0 && d->range[i].max_end > start; ) {
+		r = &d->range[i];
+		if (r->slot == slot && (r->flags & want) && r->end > start)
+			ev->match[r->probe / 64] |= 1ULL << (r->probe % 64);
+	}
+}
+
+/* Per-session accounting of one event, then the call the script probes. */
+static void smmio_deliver_one(struct smmio_session *s,
+			      struct stap_mmio_event *ev)
+{
+	u64 t0;
+
+	ev->session = s->id;
+	ev->seq = atomic64_inc_return(&s->seq);
+	ev->ack = 0;
+	if (ev->type == STAP_MMIO_UNKNOWN)
+		atomic64_inc(&s->unknown);
+	if (ev->flags & STAP_MMIO_EV_VALUE_UNKNOWN)
+		atomic64_inc(&s->value_unknown);
+	if (ev->flags & STAP_MMIO_EV_SMP_WINDOW)
+		atomic64_inc(&s->maybe_missed);
+	if (ev->type == STAP_MMIO_MAP || ev->type == STAP_MMIO_UNMAP) {
+		smmio_count(SMMIO_MAP_EVENTS);
+	} else {
+		smmio_count(SMMIO_EVENTS);
+		if (ev->flags & STAP_MMIO_EV_EMULATED)
+			atomic64_inc(&s->emulated);
+		else if (ev->flags & STAP_MMIO_EV_STEPPED)
+			atomic64_inc(&s->stepped);
+		else
+			atomic64_inc(&s->present_steps);
+	}
+	t0 = smmio_prof_start();
+	stap_mmio_event(ev);
+	smmio_prof_add(SMMIO_PROF_CONSUMER_NS, t0);
+	if (READ_ONCE(ev->ack)) {
+		atomic64_inc(&s->delivered);
+	} else {
+		atomic64_inc(&s->undelivered);
+		smmio_count(SMMIO_UNDELIVERED);
+	}
+}
+
+/*
+ * Deliver @ev to every session with a range of kind @want overlapping it
+ * (only to @only_session when that is not 0).  @ev->match is filled per
+ * session.  Under RCU.
+ */
+void smmio_deliver(struct stap_mmio_event *ev, const struct smmio_dispatch *d,
+		   u32 want, int only_session)
+{
+	u64 len = ev->type == STAP_MMIO_MAP || ev->type == STAP_MMIO_UNMAP ?
+		  ev->map_len : max_t(u32, ev->width, 1);
+	u64 start = ev->phys, end = ev->phys + len;
+	unsigned int top = smmio_ranges_before(d, end);
+	u32 slots = 0;
+	unsigned int i, slot;
+	int cur = -1;		/* the session ev->match is filled for */
+
+	/*
+	 * One pass over the ranges that can overlap finds the sessions hit
+	 * and fills ev->match for the first of them (usually the only one);
+	 * any other session gets a pass of its own below.
+	 */
+	memset(ev->match, 0, sizeof(ev->match));
+	for (i = top; i-- > 0 && d->range[i].max_end > start; ) {
+		const struct smmio_drange *r = &d->range[i];
+
+		if (!(r->flags & want) || r->end <= start)
+			continue;
+		slots |= 1U << r->slot;
+		if (cur < 0)
+			cur = r->slot;
+		if (r->slot == cur)
+			ev->match[r->probe / 64] |= 1ULL << (r->probe % 64);
+	}
+	if (!slots) {
+		if (want & STAP_MMIO_RANGE_ACCESS)
+			smmio_count(SMMIO_FILTERED);
+		return;
+	}
+	for (; slots; slots &= slots - 1) {
+		struct smmio_session *s;
+
+		slot = __ffs(slots);
+		s = d->session[slot];
+		if (!s || (only_session && s->id != only_session))
+			continue;
+		if (slot != cur) {
+			smmio_match_slot(ev, d, top, slot, want, start);
+			cur = slot;
+		}
+		smmio_deliver_one(s, ev);
+	}
+}
+
+/* The dispatch table of the moment, for a caller under RCU; may be NULL. */
+static const struct smmio_dispatch *smmio_dispatch_now(void)
+{
+	return rcu_dereference(smmio_dispatch);
+}
+
+/*
+ * Deliver one access of the mapping @map at @virt: the mapping's MAP
+ * event first when it has not gone out yet.  Fault path, under RCU.
+ */
+void smmio_deliver_access(struct smmio_mapping *map,
+			  struct stap_mmio_event *ev)
+{
+	const struct smmio_dispatch *d;
+	struct smmio_map_event *me;
+	u32 want;
+
+	me = READ_ONCE(map->pending_map);
+	if (me && cmpxchg(&map->pending_map, me, NULL) == me)
+		smmio_claim_map_event(me);
+	d = smmio_dispatch_now();
+	if (!d)
+		return;
+	switch (ev->type) {
+	case STAP_MMIO_READ:
+		want = STAP_MMIO_RANGE_READ;
+		break;
+	case STAP_MMIO_WRITE:
+		want = STAP_MMIO_RANGE_WRITE;
+		break;
+	default:
+		want = STAP_MMIO_RANGE_ACCESS;
+		break;
+	}
+	smmio_deliver(ev, d, want, 0);
+}
+
+/*
+ * Fill every field of an access event but value, value_hi[], flags and
+ * type (the caller's) and match[] (smmio_deliver()'s).  Field by field,
+ * not a memset of the whole record: this runs once per access.
+ */
+void smmio_event_init(struct stap_mmio_event *ev, const struct smmio_span *span,
+		      unsigned long virt, unsigned long ip,
+		      const u8 *insn, unsigned int insn_len)
+{
+	ev->phys = span->phys + (virt - span->probe.addr);
+	ev->virt = virt;
+	ev->pc = ip;
+	ev->width = 0;
+	ev->cpu = raw_smp_processor_id();
+	ev->map_id = span->map->id;
+	ev->session = 0;
+	ev->map_len = 0;
+	ev->seq = 0;
+	ev->timestamp = local_clock();
+	ev->insn_len = insn_len;
+	/* All of insn[]: bytes past insn_len are not part of the contract. */
+	memcpy(ev->insn, insn, sizeof(ev->insn));
+}
+
+NOKPROBE_SYMBOL(smmio_ranges_before);
+NOKPROBE_SYMBOL(smmio_match_slot);
+NOKPROBE_SYMBOL(smmio_deliver_one);
+NOKPROBE_SYMBOL(smmio_deliver);
+NOKPROBE_SYMBOL(smmio_dispatch_now);
+NOKPROBE_SYMBOL(smmio_deliver_access);
+NOKPROBE_SYMBOL(smmio_event_init);

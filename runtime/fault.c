@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Take every fault on an armed page of ours before kmmio does anything
+ * with it, and handle it without ever making the page present.
+ *
+ * kmmio's own handler always disarms the faulting page and single-steps
+ * the instruction: while it steps, the page is present for every CPU and
+ * their accesses go unseen.  So a kprobe at the entry of
+ * kmmio_handler(regs, addr) (ftrace-based: the function has __fentry__)
+ * looks the page up among our armed spans and, for ours, moves the call
+ * to smmio_fault(), which has kmmio_handler()'s signature and returns
+ * 1 (handled) to the page-fault handler in its place.  No function of
+ * the kernel is called through a pointer: ftrace returns into ours.
+ * Every other page, the kernel's mmiotrace tracer's included, is left to
+ * kmmio untouched.
+ *
+ * How an access of ours is handled (enum smmio_plan):
+ *   EMULATE  mmio_emulate() makes the access through the span's second
+ *            mapping and writes the registers; RIP moves past the
+ *            instruction.  One trap.
+ *   REBASE   the register that addresses the memory operand is moved by
+ *            (second mapping - first), the instruction is single-stepped
+ *            with interrupts off, and the debug trap moves the register
+ *            back and delivers the events.  Two traps; the page stays
+ *            armed, so no other CPU's access is lost either.
+ *   KMMIO    what is left (an instruction the decoder does not know, an
+ *            address register the instruction also uses as data): kmmio
+ *            steps it with the page present, calling our pre and post
+ *            handlers (kmmio_probe.c).  Counted, and flagged when other
+ *            CPUs were online.
+ *
+ * smmio_fault() runs outside any kprobe handler, so stap's probe on
+ * stap_mmio_event() fires in it (kprobes do not nest).  The decision is
+ * taken in the kprobe handler and passed in per-CPU state: interrupts
+ * stay off from the fault to smmio_fault(), so nothing runs in between.
+ */
+#include <linux/kernel.h>
+#include <linux/kprobes.h>
+#include <linux/kdebug.h>
+#include <linux/notifier.h>
+#include <linux/err.h>
+#include <asm/debugreg.h>
+#include "fault.h"
+#include "mmio_emulate.h"
+
+DEFINE_PER_CPU(struct smmio_cpu_state, smmio_cpu);
+
+/* Accesses per way of handling and mnemonic (debugfs "forms"). */
+static DEFINE_PER_CPU(u32 [3][256], smmio_form_counts);
+
+void smmio_count_form(enum smmio_plan plan, const struct mmio_insn *insn)
+{
+	this_cpu_inc(smmio_form_counts[plan][insn ? insn->mnem : 0]);
+}
+
+/* The total of one (plan, mnemonic) cell over all CPUs. */
+u64 smmio_form_count(enum smmio_plan plan, unsigned int mnem)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu(smmio_form_counts, cpu)[plan][mnem];
+	return sum;
+}
+
+/* Where @addr of @span is in the span's second mapping. */
+static unsigned long smmio_alias_of(const struct smmio_span *span,
+				    unsigned long addr)
+{
+	return (unsigned long)span->alias + (addr - span->probe.addr);
+}
+
+/* Does the operand at @ea, @width bytes wide, contain the fault? */
+static bool smmio_covers(unsigned long ea, unsigned int width,
+			 unsigned long fault)
+{
+	return fault >= ea && fault - ea < width;
+}
+
+static void smmio_regs_in(struct mmio_regs *r, struct pt_regs *regs)
+{
+	unsigned int i;
+
+	for (i = 0; i < 16; i++)
+		r->gpr[i] = *smmio_gpr(regs, i);
+	r->ip = regs->ip;
+	r->flags = regs->flags;
+}
+
+/*
+ * Which register to move, and by how much, so that the instruction's one
+ * memory operand lands in the second mapping; false when no register can
+ * be moved without changing what else the instruction computes.
+ */
+static bool smmio_rebase_plan(struct smmio_cpu_state *st,
+			      struct pt_regs *regs)
+{
+	const struct mmio_insn *in = &st->insn;
+	long delta = smmio_alias_of(st->span, st->fault_addr) - st->fault_addr;
+	u16 data = mmio_insn_data_regs(in);
+	struct mmio_regs r;
+	unsigned int reg;
+
+	if (in->xflags & (MMIO_XF_FSGS | MMIO_XF_ADDR32 | MMIO_XF_BITBASE) ||
+	    !st->span->alias)
+		return false;
+	switch (in->string_op) {
+	case MMIO_STR_NONE:
+		break;
+	case MMIO_STR_MOVS:
+		/* The other side must be RAM: it is not moved. */
+		if (smmio_covers(regs->si, in->width, st->fault_addr)) {
+			st->rebase_reg = 6;
+			return smmio_is_ram(regs->di, in->width) &&
+			       (st->rebase_delta = delta, true);
+		}
+		st->rebase_reg = 7;
+		st->rebase_delta = delta;
+		return smmio_covers(regs->di, in->width, st->fault_addr) &&
+		       smmio_is_ram(regs->si, in->width);
+	case MMIO_STR_STOS:
+		st->rebase_reg = 7;
+		st->rebase_delta = delta;
+		return smmio_covers(regs->di, in->width, st->fault_addr);
+	case MMIO_STR_LODS:
+		st->rebase_reg = 6;
+		st->rebase_delta = delta;
+		return smmio_covers(regs->si, in->width, st->fault_addr);
+	default:
+		return false;
+	}
+	if (!in->modrm_mem || in->ea_base == MMIO_EA_RIP ||
+	    in->access == 0 || in->width == 0)
+		return false;
+	smmio_regs_in(&r, regs);
+	if (!smmio_covers(mmio_insn_ea(in, &r), in->width, st->fault_addr))
+		return false;
+	/* Never rsp; never a register the instruction also reads as data. */
+	reg = in->ea_base;
+	if (reg < 16 && reg != 4 && reg != in->ea_index &&
+	    !(data & BIT(reg))) {
+		st->rebase_reg = reg;
+		st->rebase_delta = delta;
+		return true;
+	}
+	reg = in->ea_index;
+	if (reg < 16 && reg != 4 && reg != in->ea_base &&
+	    !(data & BIT(reg)) && in->ea_scale &&
+	    delta % in->ea_scale == 0) {
+		st->rebase_reg = reg;
+		st->rebase_delta = delta / in->ea_scale;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Step the instruction with its address register moved: values written
+ * are captured now, values read in the debug trap.  Interrupts stay off
+ * for the step; RCU is held until the trap (the span must not go).
+ */
+static void smmio_rebase_begin(struct smmio_cpu_state *st,
+			       struct pt_regs *regs)
+{
+	smmio_capture_before(st, regs);
+	*smmio_gpr(regs, st->rebase_reg) += st->rebase_delta;
+	st->saved_flags = regs->flags & (X86_EFLAGS_TF | X86_EFLAGS_IF);
+	regs->flags |= X86_EFLAGS_TF;
+	regs->flags &= ~X86_EFLAGS_IF;
+	st->stepping = true;
+	rcu_read_lock_sched_notrace();
+	if (st->prof_t0)
+		st->prof_pre_end = local_clock();
+}
+
+/* The debug trap after a REBASE step: undo, deliver. */
+static int smmio_step_notify(struct notifier_block *nb, unsigned long val,
+			     void *data)
+{
+	struct smmio_cpu_state *st = this_cpu_ptr(&smmio_cpu);
+	struct die_args *args = data;
+	struct pt_regs *regs = args->regs;
+	unsigned long *dr6;
+	u64 t0;
+
+	/* DIE_DEBUG passes a pointer to DR6 in ->err (as kmmio reads it). */
+	if (val != DIE_DEBUG || !st->stepping)
+		return NOTIFY_DONE;
+	dr6 = (unsigned long *)ERR_PTR(args->err);
+	if (!(*dr6 & DR_STEP))
+		return NOTIFY_DONE;
+	st->stepping = false;
+	t0 = smmio_prof_start();
+	if (t0 && st->prof_pre_end)
+		this_cpu_add(smmio_counters[SMMIO_PROF_STEP_NS],
+			     t0 - st->prof_pre_end);
+	*smmio_gpr(regs, st->rebase_reg) -= st->rebase_delta;
+	regs->flags &= ~(X86_EFLAGS_TF | X86_EFLAGS_IF);
+	regs->flags |= st->saved_flags;
+	smmio_emit_stepped(st, regs, STAP_MMIO_EV_STEPPED);
+	rcu_read_unlock_sched_notrace();
+	if (t0) {
+		smmio_count(SMMIO_PROF_ACCESSES);
+		smmio_prof_add(SMMIO_PROF_POST_NS, t0);
+	}
+	/* Someone else single-steps this code too: let them see the trap. */
+	if (st->saved_flags & X86_EFLAGS_TF)
+		return NOTIFY_DONE;
+	*dr6 &= ~DR_STEP;	/* consumed */
+	return NOTIFY_STOP;
+}
+
+static struct notifier_block smmio_step_nb = {
+	.notifier_call = smmio_step_notify,
+	.priority = INT_MAX,	/* before kmmio's, which ignores our steps */
+};
+
+/*
+ * Runs in place of kmmio_handler() for a fault on one of our pages, in
+ * the page-fault handler with interrupts off.  Returns 1: the fault is
+ * handled (the instruction was emulated, is being stepped, or is to be
+ * retried).
+ */
+static noinline int smmio_fault(struct pt_regs *regs, unsigned long addr)
+{
+	struct smmio_cpu_state *st = this_cpu_ptr(&smmio_cpu);
+	u64 t0 = st->prof_t0;
+
+	if (st->plan == SMMIO_PLAN_EMULATE) {
+		rcu_read_lock();
+		if (smmio_emulate_fault(st, regs) == MMIO_EMU_OK) {
+			rcu_read_unlock();
+			smmio_count_form(SMMIO_PLAN_EMULATE, &st->insn);
+			if (t0) {
+				smmio_count(SMMIO_PROF_ACCESSES);
+				smmio_prof_add(SMMIO_PROF_EMULATE_NS, t0);
+			}
+			return 1;
+		}
+		rcu_read_unlock();
+		if (!smmio_rebase_plan(st, regs)) {
+			/*
+			 * Nothing was accessed: run the instruction again;
+			 * its next fault goes to kmmio (smmio_kmmio_hook()).
+			 */
+			st->retry_ip = st->ip;
+			st->retry_addr = addr;
+			return 1;
+		}
+		st->plan = SMMIO_PLAN_REBASE;
+	}
+	smmio_count_form(SMMIO_PLAN_REBASE, &st->insn);
+	if (t0)
+		smmio_prof_add(SMMIO_PROF_PRE_NS, t0);
+	smmio_rebase_begin(st, regs);
+	return 1;
+}
+
+/*
+ * kprobe pre-handler at the entry of kmmio_handler(regs, addr): for our
+ * pages, decide how to handle the access and move the call to
+ * smmio_fault() (return 1: regs->ip changed); else let kmmio run.
+ */
+static int smmio_kmmio_hook(struct kprobe *p, struct pt_regs *kregs)
+{
+	struct smmio_cpu_state *st = this_cpu_ptr(&smmio_cpu);
+	struct pt_regs *regs = (struct pt_regs *)kregs->di;
+	unsigned long addr = kregs->si;
+	struct smmio_span *span;
+
+	if (user_mode(regs) || st->stepping)
+		return 0;
+	span = smmio_span_lookup(addr);
+	if (!span)
+		return 0;
+	st->prof_t0 = smmio_prof_start();
+	st->prof_pre_end = 0;
+	st->span = span;
+	st->fault_addr = addr;
+	st->ip = instruction_pointer(regs);
+	st->plan = SMMIO_PLAN_KMMIO;
+	if (st->retry_ip == st->ip && st->retry_addr == addr) {
+		st->retry_ip = 0;
+		return 0;
+	}
+	smmio_decode_insn(st);
+	if (!st->decoded)
+		return 0;
+	if (smmio_emulate_plausible(st, regs))
+		st->plan = SMMIO_PLAN_EMULATE;
+	else if (smmio_rebase_plan(st, regs))
+		st->plan = SMMIO_PLAN_REBASE;
+	else
+		return 0;
+	instruction_pointer_set(kregs, (unsigned long)smmio_fault);
+	return 1;
+}
+
+static struct kprobe smmio_kmmio_kprobe = {
+	.symbol_name = "kmmio_handler",
+	.pre_handler = smmio_kmmio_hook,
+};
+
+/* Process context, at load: before any page of ours is armed. */
+int smmio_fault_init(void)
+{
+	int ret;
+
+	ret = register_die_notifier(&smmio_step_nb);
+	if (ret)
+		return ret;
+	ret = register_kprobe(&smmio_kmmio_kprobe);
+	if (ret) {
+		pr_err(SMMIO_NAME ": cannot hook kmmio_handler: %d\n", ret);
+		unregister_die_notifier(&smmio_step_nb);
+	}
+	return ret;
+}
+
+/* Process context, at unload: no page of ours is armed any more. */
+void smmio_fault_exit(void)
+{
+	unregister_kprobe(&smmio_kmmio_kprobe);
+	unregister_die_notifier(&smmio_step_nb);
+	if (smmio_kmmio_kprobe.nmissed)
+		pr_warn(SMMIO_NAME ": %lu faults reached kmmio while a kprobe was running (single-stepped by kmmio)\n",
+			smmio_kmmio_kprobe.nmissed);
+}
+
+NOKPROBE_SYMBOL(smmio_count_form);
+NOKPROBE_SYMBOL(smmio_alias_of);
+NOKPROBE_SYMBOL(smmio_covers);
+NOKPROBE_SYMBOL(smmio_regs_in);
+NOKPROBE_SYMBOL(smmio_rebase_plan);
+NOKPROBE_SYMBOL(smmio_rebase_begin);
+NOKPROBE_SYMBOL(smmio_step_notify);
+NOKPROBE_SYMBOL(smmio_fault);
+NOKPROBE_SYMBOL(smmio_kmmio_hook);
+NOKPROBE_SYMBOL(mmio_insn_ea);
+NOKPROBE_SYMBOL(mmio_insn_data_regs);

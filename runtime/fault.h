@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the fault path's parts share: one access in flight per CPU.
+ *
+ * The path, in the order an access takes it:
+ *   fault.c        the hook at the entry of kmmio_handler(): is the page
+ *                  ours, which way to handle it (emulate, step through the
+ *                  second mapping, or leave it to kmmio's own step)
+ *   insn_cache.c   fetch and decode the instruction, cached per CPU
+ *   emulate_env.c  the emulator's world in the kernel: the second
+ *                  mapping, RAM, registers; each access becomes an event
+ *   capture.c      values of single-stepped accesses, before and after
+ *   kmmio_probe.c  kmmio's pre/post handlers: the step with the page
+ *                  present, for what cannot be emulated or redirected
+ *   dispatch.c     the event to every session that wants it
+ *
+ * Everything here runs with interrupts off, in the page-fault handler or
+ * the debug trap, on the CPU that faulted: per-CPU state needs no lock.
+ */
+#ifndef STAP_MMIO_FAULT_H
+#define STAP_MMIO_FAULT_H
+
+#include <linux/ptrace.h>
+#include "internal.h"
+#include "mmio_decode.h"
+
+/* How an access is handled (smmio_cpu_state.plan). */
+enum smmio_plan {
+	SMMIO_PLAN_KMMIO = 0,	/* kmmio's step, page present for all CPUs */
+	SMMIO_PLAN_EMULATE,	/* emulated in the fault, one trap */
+	SMMIO_PLAN_REBASE,	/* stepped with an address register moved */
+};
+
+struct smmio_cpu_state {
+	/* The fault being handled. */
+	struct smmio_span *span;
+	unsigned long fault_addr;
+	unsigned long ip;
+	u8 raw_len;
+	u8 raw[MMIO_INSN_MAX];
+	bool decoded;
+	struct mmio_insn insn;
+	u8 plan;			/* enum smmio_plan */
+	/* A single step in flight (REBASE or KMMIO). */
+	bool stepping;
+	u8 role;			/* MMIO_ACC_* of the faulting operand */
+	u8 rebase_reg;			/* REBASE: the register moved */
+	bool smp_window;		/* KMMIO: other CPUs were online */
+	long rebase_delta;		/* ... by this much */
+	unsigned long saved_flags;	/* REBASE: TF and IF before the step */
+	unsigned long ax_before;
+	unsigned long si_before;
+	unsigned long di_before;
+	unsigned long src_before;	/* source register, for CMPXCHG */
+	bool wvalue_known;
+	u64 wvalue[8];			/* the value written, up to 64 bytes */
+	/* An emulation that gave up: the same fault again goes to kmmio. */
+	unsigned long retry_ip;
+	unsigned long retry_addr;
+	u64 prof_t0;			/* profile=1: when the fault began */
+	u64 prof_pre_end;		/* ... when the step began */
+};
+
+DECLARE_PER_CPU(struct smmio_cpu_state, smmio_cpu);
+
+/* insn_cache.c */
+void smmio_decode_insn(struct smmio_cpu_state *st);
+
+/* capture.c */
+unsigned long *smmio_gpr(struct pt_regs *regs, unsigned int reg);
+bool smmio_read_vec(unsigned int reg, unsigned int offset, unsigned int width,
+		    u64 *out);
+bool smmio_read_ram(unsigned long addr, unsigned int len, void *out);
+bool smmio_is_ram(unsigned long addr, unsigned int len);
+void smmio_capture_before(struct smmio_cpu_state *st, struct pt_regs *regs);
+void smmio_emit_stepped(struct smmio_cpu_state *st, struct pt_regs *regs,
+			u32 flags);
+void smmio_emit_unknown(struct smmio_cpu_state *st);
+
+/* emulate_env.c */
+int smmio_emulate_fault(struct smmio_cpu_state *st, struct pt_regs *regs);
+bool smmio_emulate_plausible(struct smmio_cpu_state *st,
+			     struct pt_regs *regs);
+
+/* fault.c */
+int smmio_fault_init(void);
+void smmio_fault_exit(void);
+void smmio_count_form(enum smmio_plan plan, const struct mmio_insn *insn);
+u64 smmio_form_count(enum smmio_plan plan, unsigned int mnem);
+
+#endif /* STAP_MMIO_FAULT_H */

@@ -63,11 +63,11 @@ void smmio_kmmio_smp_exit(void);
 unsigned long smmio_lookup_symbol(const char *name);
 
 /* kmmio_owner.c: process context only, but for the lockdown check. */
-int smmio_lockdown_refuses(void);
 int smmio_kmmio_acquire(void);
 void smmio_kmmio_release(void);
 bool smmio_tracer_enabled(void);
 unsigned int smmio_kmmio_count(void);
+int smmio_lockdown_refuses(void);
 
 /* A physical range a session traces, as the fault path sees it. */
 struct smmio_drange {

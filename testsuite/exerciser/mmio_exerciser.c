@@ -87,9 +87,14 @@
  *			written are exactly 1..N.  The thread calls
  *			cond_resched() after each write (and read), then
  *			udelay(hammer_delay) when that is set.
+ *   hammer_cpu N	bind the next hammer to CPU N (4294967295: unbound,
+ *			the default)
  *   hammer_delay US	microseconds between iterations of the next
  *			hammer (default 0, at most 10000): keeps QEMU's trace
  *			of a long run to a manageable size
+ *			"info" shows the value written last so far
+ *			("hammer_writes N"), so a test can place an event
+ *			of its own in the run.
  *   hammer_stop	stops it and logs "# hammer OFF writes=N last=N
  *			reads=M ROFF ns=T" (ROFF 0x0 and reads=0 without one)
  *
@@ -1154,6 +1159,7 @@ static u32 ex_hammer_off, ex_hammer_roff;
 static bool ex_hammer_reads_on;
 static u64 ex_hammer_writes, ex_hammer_reads, ex_hammer_ns;
 static unsigned int ex_hammer_delay;
+static int ex_hammer_cpu = -1;
 
 static int ex_hammer_fn(void *arg)
 {
@@ -1211,7 +1217,13 @@ static int ex_hammer_start(u32 off, u32 roff, int nargs)
 	ex_hammer_writes = 0;
 	ex_hammer_reads = 0;
 	ex_hammer_ns = 0;
-	task = kthread_run(ex_hammer_fn, NULL, "mmio_ex_hammer");
+	if (ex_hammer_cpu >= 0)
+		task = kthread_create_on_cpu(ex_hammer_fn, NULL, ex_hammer_cpu,
+					     "mmio_ex_hammer/%u");
+	else
+		task = kthread_create(ex_hammer_fn, NULL, "mmio_ex_hammer");
+	if (!IS_ERR(task))
+		wake_up_process(task);
 	if (IS_ERR(task)) {
 		ex_logf("# error: hammer thread: %ld\n", PTR_ERR(task));
 		return PTR_ERR(task);
@@ -1442,6 +1454,15 @@ static int ex_run(char *line, bool in_seq)
 		return ex_hammer_start(num[1], num[2], argc - 1);
 	if (!strcmp(argv[0], "hammer_stop") && argc == 1)
 		return ex_hammer_stop();
+	if (!strcmp(argv[0], "hammer_cpu") && argc == 2) {
+		if (num[1] != U32_MAX && num[1] != U64_MAX &&
+		    (num[1] >= nr_cpu_ids || !cpu_online(num[1]))) {
+			ex_logf("# error: CPU %llu is not online\n", num[1]);
+			return -EINVAL;
+		}
+		ex_hammer_cpu = num[1] >= nr_cpu_ids ? -1 : (int)num[1];
+		return 0;
+	}
 	if (!strcmp(argv[0], "hammer_delay") && argc == 2) {
 		if (num[1] > 10000) {
 			ex_logf("# error: hammer_delay is at most 10000 us\n");
@@ -1521,6 +1542,8 @@ static int ex_info_show(struct seq_file *m, void *unused)
 	seq_printf(m, "virt 0x%lx\n", (unsigned long)ex_base);
 	seq_printf(m, "mapped %d\n", ex_base ? 1 : 0);
 	seq_printf(m, "fsrs %d\n", boot_cpu_has(X86_FEATURE_FSRS) ? 1 : 0);
+	/* The hammer's last value written so far (0: none running yet). */
+	seq_printf(m, "hammer_writes %llu\n", READ_ONCE(ex_hammer_writes));
 	mutex_unlock(&ex_lock);
 	return 0;
 }

@@ -17,7 +17,11 @@
 #include <linux/kernel.h>
 #include <linux/kprobes.h>
 #include <linux/sched/clock.h>
+#include <asm/unwind.h>
 #include "internal.h"
+
+/* The event being handed to the scripts on this CPU, for backtraces. */
+static DEFINE_PER_CPU(struct stap_mmio_event *, smmio_delivering);
 
 /*
  * The event functions: stap scripts probe them (module("stap_mmio")
@@ -76,6 +80,7 @@ static void smmio_match_slot(struct stap_mmio_event *ev,
 static void smmio_deliver_one(struct smmio_session *s,
 			      struct stap_mmio_event *ev)
 {
+	struct stap_mmio_event *prev;
 	u64 t0;
 
 	ev->session = s->id;
@@ -99,7 +104,10 @@ static void smmio_deliver_one(struct smmio_session *s,
 			atomic64_inc(&s->present_steps);
 	}
 	t0 = smmio_prof_start();
+	prev = this_cpu_read(smmio_delivering);
+	this_cpu_write(smmio_delivering, ev);
 	stap_mmio_event(ev);
+	this_cpu_write(smmio_delivering, prev);
 	smmio_prof_add(SMMIO_PROF_CONSUMER_NS, t0);
 	if (READ_ONCE(ev->ack)) {
 		atomic64_inc(&s->delivered);
@@ -205,8 +213,8 @@ void smmio_deliver_access(struct smmio_mapping *map,
  * not a memset of the whole record: this runs once per access.
  */
 void smmio_event_init(struct stap_mmio_event *ev, const struct smmio_span *span,
-		      unsigned long virt, unsigned long ip,
-		      const u8 *insn, unsigned int insn_len)
+		      struct pt_regs *regs, unsigned long virt,
+		      unsigned long ip, const u8 *insn, unsigned int insn_len)
 {
 	ev->phys = span->phys + (virt - span->probe.addr);
 	ev->virt = virt;
@@ -219,8 +227,39 @@ void smmio_event_init(struct stap_mmio_event *ev, const struct smmio_span *span,
 	ev->seq = 0;
 	ev->timestamp = local_clock();
 	ev->insn_len = insn_len;
+	ev->regs = (unsigned long)regs;
 	/* All of insn[]: bytes past insn_len are not part of the contract. */
 	memcpy(ev->insn, insn, sizeof(ev->insn));
+}
+
+/*
+ * The session API's backtrace(): the call chain of the access being
+ * delivered on this CPU, by the kernel's own unwinder (ORC), from the
+ * accessing instruction through the driver's frames.  Called from a
+ * script's handler, inside the delivery.
+ */
+int smmio_backtrace(u64 *pcs, unsigned int max)
+{
+	struct stap_mmio_event *ev = this_cpu_read(smmio_delivering);
+	struct pt_regs *regs;
+	struct unwind_state state;
+	unsigned long addr;
+	unsigned int n = 0;
+
+	if (!ev || !ev->regs)
+		return 0;
+	regs = (struct pt_regs *)(unsigned long)ev->regs;
+	/* The unwinder starts at the caller of the frame @regs is in. */
+	if (max)
+		pcs[n++] = ev->pc;
+	for (__unwind_start(&state, current, regs, NULL);
+	     !unwind_done(&state) && n < max; unwind_next_frame(&state)) {
+		addr = unwind_get_return_address(&state);
+		if (!addr)
+			break;
+		pcs[n++] = addr;
+	}
+	return n;
 }
 
 NOKPROBE_SYMBOL(smmio_ranges_before);

@@ -38,103 +38,310 @@ static void __iomem *smmio_env_alias(struct mmio_env *env, unsigned long a)
 	return (void __iomem *)(env->alias + (a - env->base));
 }
 
-/* One 16/32-byte device access through xmm/ymm @reg: 0 or -1. */
-#define SMMIO_VEC_CASE(n, insn, op0, op1)				\
-	case n:								\
-		asm volatile(insn " " op0 ", " op1			\
-			     : "+m"(*(u8 (*)[32])mem));			\
-		break
-
-#define SMMIO_VEC_SWITCH(reg, insn, x0, x1)				\
-	switch (reg) {							\
-	SMMIO_VEC_CASE(0, insn, x0 "0", x1);				\
-	SMMIO_VEC_CASE(1, insn, x0 "1", x1);				\
-	SMMIO_VEC_CASE(2, insn, x0 "2", x1);				\
-	SMMIO_VEC_CASE(3, insn, x0 "3", x1);				\
-	SMMIO_VEC_CASE(4, insn, x0 "4", x1);				\
-	SMMIO_VEC_CASE(5, insn, x0 "5", x1);				\
-	SMMIO_VEC_CASE(6, insn, x0 "6", x1);				\
-	SMMIO_VEC_CASE(7, insn, x0 "7", x1);				\
-	SMMIO_VEC_CASE(8, insn, x0 "8", x1);				\
-	SMMIO_VEC_CASE(9, insn, x0 "9", x1);				\
-	SMMIO_VEC_CASE(10, insn, x0 "10", x1);				\
-	SMMIO_VEC_CASE(11, insn, x0 "11", x1);				\
-	SMMIO_VEC_CASE(12, insn, x0 "12", x1);				\
-	SMMIO_VEC_CASE(13, insn, x0 "13", x1);				\
-	SMMIO_VEC_CASE(14, insn, x0 "14", x1);				\
-	SMMIO_VEC_CASE(15, insn, x0 "15", x1);				\
-	default:							\
-		return -1;						\
-	}
-
-#define SMMIO_VEC_SWITCH_R(reg, insn, x0, x1)				\
-	switch (reg) {							\
-	SMMIO_VEC_CASE(0, insn, x1, x0 "0");				\
-	SMMIO_VEC_CASE(1, insn, x1, x0 "1");				\
-	SMMIO_VEC_CASE(2, insn, x1, x0 "2");				\
-	SMMIO_VEC_CASE(3, insn, x1, x0 "3");				\
-	SMMIO_VEC_CASE(4, insn, x1, x0 "4");				\
-	SMMIO_VEC_CASE(5, insn, x1, x0 "5");				\
-	SMMIO_VEC_CASE(6, insn, x1, x0 "6");				\
-	SMMIO_VEC_CASE(7, insn, x1, x0 "7");				\
-	SMMIO_VEC_CASE(8, insn, x1, x0 "8");				\
-	SMMIO_VEC_CASE(9, insn, x1, x0 "9");				\
-	SMMIO_VEC_CASE(10, insn, x1, x0 "10");				\
-	SMMIO_VEC_CASE(11, insn, x1, x0 "11");				\
-	SMMIO_VEC_CASE(12, insn, x1, x0 "12");				\
-	SMMIO_VEC_CASE(13, insn, x1, x0 "13");				\
-	SMMIO_VEC_CASE(14, insn, x1, x0 "14");				\
-	SMMIO_VEC_CASE(15, insn, x1, x0 "15");				\
-	default:							\
-		return -1;						\
-	}
-
-/* Store register @reg (16 or 32 bytes) to @mem. */
-static int smmio_vec_store(unsigned int reg, unsigned int width, void *mem)
+/* Legacy load of xmm@reg from @mem: bytes 16.. keep their value. */
+static int smmio_xmm_load(unsigned int reg, const void *mem)
 {
-	if (width == 16) {
-		SMMIO_VEC_SWITCH(reg, "movdqu", "%%xmm", "%0");
-	} else {
-		SMMIO_VEC_SWITCH(reg, "vmovdqu", "%%ymm", "%0");
+	switch (reg) {
+	case 0:
+		asm volatile("movdqu %0, %%xmm0" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 1:
+		asm volatile("movdqu %0, %%xmm1" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 2:
+		asm volatile("movdqu %0, %%xmm2" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 3:
+		asm volatile("movdqu %0, %%xmm3" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 4:
+		asm volatile("movdqu %0, %%xmm4" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 5:
+		asm volatile("movdqu %0, %%xmm5" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 6:
+		asm volatile("movdqu %0, %%xmm6" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 7:
+		asm volatile("movdqu %0, %%xmm7" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 8:
+		asm volatile("movdqu %0, %%xmm8" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 9:
+		asm volatile("movdqu %0, %%xmm9" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 10:
+		asm volatile("movdqu %0, %%xmm10" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 11:
+		asm volatile("movdqu %0, %%xmm11" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 12:
+		asm volatile("movdqu %0, %%xmm12" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 13:
+		asm volatile("movdqu %0, %%xmm13" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 14:
+		asm volatile("movdqu %0, %%xmm14" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 15:
+		asm volatile("movdqu %0, %%xmm15" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	default:
+		return -1;
 	}
 	return 0;
+}
+
+/* VEX.128 load of xmm@reg from @mem: bytes 16.. are cleared. */
+static int smmio_xmm_load_vex(unsigned int reg, const void *mem)
+{
+	switch (reg) {
+	case 0:
+		asm volatile("vmovdqu %0, %%xmm0" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 1:
+		asm volatile("vmovdqu %0, %%xmm1" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 2:
+		asm volatile("vmovdqu %0, %%xmm2" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 3:
+		asm volatile("vmovdqu %0, %%xmm3" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 4:
+		asm volatile("vmovdqu %0, %%xmm4" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 5:
+		asm volatile("vmovdqu %0, %%xmm5" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 6:
+		asm volatile("vmovdqu %0, %%xmm6" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 7:
+		asm volatile("vmovdqu %0, %%xmm7" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 8:
+		asm volatile("vmovdqu %0, %%xmm8" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 9:
+		asm volatile("vmovdqu %0, %%xmm9" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 10:
+		asm volatile("vmovdqu %0, %%xmm10" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 11:
+		asm volatile("vmovdqu %0, %%xmm11" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 12:
+		asm volatile("vmovdqu %0, %%xmm12" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 13:
+		asm volatile("vmovdqu %0, %%xmm13" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 14:
+		asm volatile("vmovdqu %0, %%xmm14" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 15:
+		asm volatile("vmovdqu %0, %%xmm15" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	default:
+		return -1;
+	}
+	return 0;
+}
+
+/* VEX.256 load of ymm@reg from @mem: bytes 32.. are cleared. */
+static int smmio_ymm_load(unsigned int reg, const void *mem)
+{
+	switch (reg) {
+	case 0:
+		asm volatile("vmovdqu %0, %%ymm0" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 1:
+		asm volatile("vmovdqu %0, %%ymm1" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 2:
+		asm volatile("vmovdqu %0, %%ymm2" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 3:
+		asm volatile("vmovdqu %0, %%ymm3" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 4:
+		asm volatile("vmovdqu %0, %%ymm4" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 5:
+		asm volatile("vmovdqu %0, %%ymm5" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 6:
+		asm volatile("vmovdqu %0, %%ymm6" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 7:
+		asm volatile("vmovdqu %0, %%ymm7" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 8:
+		asm volatile("vmovdqu %0, %%ymm8" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 9:
+		asm volatile("vmovdqu %0, %%ymm9" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 10:
+		asm volatile("vmovdqu %0, %%ymm10" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 11:
+		asm volatile("vmovdqu %0, %%ymm11" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 12:
+		asm volatile("vmovdqu %0, %%ymm12" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 13:
+		asm volatile("vmovdqu %0, %%ymm13" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 14:
+		asm volatile("vmovdqu %0, %%ymm14" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	case 15:
+		asm volatile("vmovdqu %0, %%ymm15" : : "m"(*(const u8 (*)[32])mem));
+		break;
+	default:
+		return -1;
+	}
+	return 0;
+}
+
+/* One 16-byte store of xmm@reg to @mem. */
+static int smmio_xmm_store(unsigned int reg, void *mem)
+{
+	switch (reg) {
+	case 0:
+		asm volatile("movdqu %%xmm0, %0" : "=m"(*(u8 (*)[32])mem));
+		break;
+	case 1:
+		asm volatile("movdqu %%xmm1, %0" : "=m"(*(u8 (*)[32])mem));
+		break;
+	case 2:
+		asm volatile("movdqu %%xmm2, %0" : "=m"(*(u8 (*)[32])mem));
+		break;
+	case 3:
+		asm volatile("movdqu %%xmm3, %0" : "=m"(*(u8 (*)[32])mem));
+		break;
+	case 4:
+		asm volatile("movdqu %%xmm4, %0" : "=m"(*(u8 (*)[32])mem));
+		break;
+	case 5:
+		asm volatile("movdqu %%xmm5, %0" : "=m"(*(u8 (*)[32])mem));
+		break;
+	case 6:
+		asm volatile("movdqu %%xmm6, %0" : "=m"(*(u8 (*)[32])mem));
+		break;
+	case 7:
+		asm volatile("movdqu %%xmm7, %0" : "=m"(*(u8 (*)[32])mem));
+		break;
+	case 8:
+		asm volatile("movdqu %%xmm8, %0" : "=m"(*(u8 (*)[32])mem));
+		break;
+	case 9:
+		asm volatile("movdqu %%xmm9, %0" : "=m"(*(u8 (*)[32])mem));
+		break;
+	case 10:
+		asm volatile("movdqu %%xmm10, %0" : "=m"(*(u8 (*)[32])mem));
+		break;
+	case 11:
+		asm volatile("movdqu %%xmm11, %0" : "=m"(*(u8 (*)[32])mem));
+		break;
+	case 12:
+		asm volatile("movdqu %%xmm12, %0" : "=m"(*(u8 (*)[32])mem));
+		break;
+	case 13:
+		asm volatile("movdqu %%xmm13, %0" : "=m"(*(u8 (*)[32])mem));
+		break;
+	case 14:
+		asm volatile("movdqu %%xmm14, %0" : "=m"(*(u8 (*)[32])mem));
+		break;
+	case 15:
+		asm volatile("movdqu %%xmm15, %0" : "=m"(*(u8 (*)[32])mem));
+		break;
+	default:
+		return -1;
+	}
+	return 0;
+}
+
+/* One 32-byte store of ymm@reg to @mem. */
+static int smmio_ymm_store(unsigned int reg, void *mem)
+{
+	switch (reg) {
+	case 0:
+		asm volatile("vmovdqu %%ymm0, %0" : "=m"(*(u8 (*)[32])mem));
+		break;
+	case 1:
+		asm volatile("vmovdqu %%ymm1, %0" : "=m"(*(u8 (*)[32])mem));
+		break;
+	case 2:
+		asm volatile("vmovdqu %%ymm2, %0" : "=m"(*(u8 (*)[32])mem));
+		break;
+	case 3:
+		asm volatile("vmovdqu %%ymm3, %0" : "=m"(*(u8 (*)[32])mem));
+		break;
+	case 4:
+		asm volatile("vmovdqu %%ymm4, %0" : "=m"(*(u8 (*)[32])mem));
+		break;
+	case 5:
+		asm volatile("vmovdqu %%ymm5, %0" : "=m"(*(u8 (*)[32])mem));
+		break;
+	case 6:
+		asm volatile("vmovdqu %%ymm6, %0" : "=m"(*(u8 (*)[32])mem));
+		break;
+	case 7:
+		asm volatile("vmovdqu %%ymm7, %0" : "=m"(*(u8 (*)[32])mem));
+		break;
+	case 8:
+		asm volatile("vmovdqu %%ymm8, %0" : "=m"(*(u8 (*)[32])mem));
+		break;
+	case 9:
+		asm volatile("vmovdqu %%ymm9, %0" : "=m"(*(u8 (*)[32])mem));
+		break;
+	case 10:
+		asm volatile("vmovdqu %%ymm10, %0" : "=m"(*(u8 (*)[32])mem));
+		break;
+	case 11:
+		asm volatile("vmovdqu %%ymm11, %0" : "=m"(*(u8 (*)[32])mem));
+		break;
+	case 12:
+		asm volatile("vmovdqu %%ymm12, %0" : "=m"(*(u8 (*)[32])mem));
+		break;
+	case 13:
+		asm volatile("vmovdqu %%ymm13, %0" : "=m"(*(u8 (*)[32])mem));
+		break;
+	case 14:
+		asm volatile("vmovdqu %%ymm14, %0" : "=m"(*(u8 (*)[32])mem));
+		break;
+	case 15:
+		asm volatile("vmovdqu %%ymm15, %0" : "=m"(*(u8 (*)[32])mem));
+		break;
+	default:
+		return -1;
+	}
+	return 0;
+}
+
+/* One store of 16 or 32 bytes of register @reg to @mem. */
+static int smmio_vec_store(unsigned int reg, unsigned int width, void *mem)
+{
+	return width == 16 ? smmio_xmm_store(reg, mem) : smmio_ymm_store(reg, mem);
 }
 
 /*
  * Load @mem into register @reg: 16 bytes with a legacy load (bytes 16..
  * keep their value), 32 with a VEX.256 load (the rest is cleared).
  */
-static int smmio_vec_load(unsigned int reg, unsigned int width, void *mem)
+static int smmio_vec_load(unsigned int reg, unsigned int width,
+			  const void *mem)
 {
-	if (width == 16) {
-		SMMIO_VEC_SWITCH_R(reg, "movdqu", "%%xmm", "%0");
-	} else {
-		SMMIO_VEC_SWITCH_R(reg, "vmovdqu", "%%ymm", "%0");
-	}
-	return 0;
-}
-
-/* Clear bytes 16.. of ymm@reg (and zmm beyond): a VEX.128 self-move. */
-static int smmio_vec_clear_upper(unsigned int reg)
-{
-	u8 mem[32];
-
-	if (smmio_vec_store(reg, 16, mem))
-		return -1;
-	switch (reg) {
-#define SMMIO_VZ(n)							\
-	case n:								\
-		asm volatile("vmovdqu %0, %%xmm" #n : : "m"(mem));	\
-		break
-	SMMIO_VZ(0); SMMIO_VZ(1); SMMIO_VZ(2); SMMIO_VZ(3);
-	SMMIO_VZ(4); SMMIO_VZ(5); SMMIO_VZ(6); SMMIO_VZ(7);
-	SMMIO_VZ(8); SMMIO_VZ(9); SMMIO_VZ(10); SMMIO_VZ(11);
-	SMMIO_VZ(12); SMMIO_VZ(13); SMMIO_VZ(14); SMMIO_VZ(15);
-#undef SMMIO_VZ
-	default:
-		return -1;
-	}
-	return 0;
+	return width == 16 ? smmio_xmm_load(reg, mem) : smmio_ymm_load(reg, mem);
 }
 
 void mmio_env_dev_read(struct mmio_env *env, unsigned long addr,
@@ -249,9 +456,7 @@ int mmio_env_vec_set(struct mmio_env *env, unsigned int reg,
 	case MMIO_VEC_MERGE:
 		return smmio_vec_load(reg, 16, buf);
 	case MMIO_VEC_ZERO_128:
-		if (smmio_vec_load(reg, 16, buf))
-			return -1;
-		return smmio_vec_clear_upper(reg);
+		return smmio_xmm_load_vex(reg, buf);
 	case MMIO_VEC_ZERO_256:
 		return smmio_vec_load(reg, 32, buf);
 	}
@@ -264,7 +469,7 @@ void mmio_env_access(struct mmio_env *env, unsigned int dir,
 	struct smmio_cpu_state *st = env->st;
 	struct stap_mmio_event ev;
 
-	smmio_event_init(&ev, st->span, addr, st->ip, st->raw,
+	smmio_event_init(&ev, st->span, st->regs, addr, st->ip, st->raw,
 			 st->insn.length);
 	ev.type = dir == MMIO_ACC_READ ? STAP_MMIO_READ : STAP_MMIO_WRITE;
 	ev.width = width;
@@ -314,6 +519,7 @@ int smmio_emulate_fault(struct smmio_cpu_state *st, struct pt_regs *regs)
 	unsigned int i;
 	int ret;
 
+	st->regs = regs;
 	if (st->insn.string_op)
 		env.flags |= STAP_MMIO_EV_STRING;
 	if (st->insn.flags & MMIO_INSN_REP)
@@ -338,7 +544,11 @@ int smmio_emulate_fault(struct smmio_cpu_state *st, struct pt_regs *regs)
 NOKPROBE_SYMBOL(smmio_env_alias);
 NOKPROBE_SYMBOL(smmio_vec_store);
 NOKPROBE_SYMBOL(smmio_vec_load);
-NOKPROBE_SYMBOL(smmio_vec_clear_upper);
+NOKPROBE_SYMBOL(smmio_xmm_load);
+NOKPROBE_SYMBOL(smmio_xmm_load_vex);
+NOKPROBE_SYMBOL(smmio_ymm_load);
+NOKPROBE_SYMBOL(smmio_xmm_store);
+NOKPROBE_SYMBOL(smmio_ymm_store);
 NOKPROBE_SYMBOL(mmio_env_dev_read);
 NOKPROBE_SYMBOL(mmio_env_dev_write);
 NOKPROBE_SYMBOL(mmio_env_dev_range);

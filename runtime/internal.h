@@ -186,8 +186,9 @@ void smmio_deliver(struct stap_mmio_event *ev, const struct smmio_dispatch *d,
 void smmio_deliver_access(struct smmio_mapping *map,
 			  struct stap_mmio_event *ev);
 void smmio_event_init(struct stap_mmio_event *ev, const struct smmio_span *span,
-		      unsigned long virt, unsigned long ip,
-		      const u8 *insn, unsigned int insn_len);
+		      struct pt_regs *regs, unsigned long virt,
+		      unsigned long ip, const u8 *insn, unsigned int insn_len);
+int smmio_backtrace(u64 *pcs, unsigned int max);
 noinline void stap_mmio_event(struct stap_mmio_event *ev);
 noinline void stap_mmio_sync(struct stap_mmio_event *ev);
 

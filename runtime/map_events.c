@@ -33,8 +33,10 @@ static LLIST_HEAD(smmio_present_queue);
 struct smmio_map_event *smmio_queue_map_event(const struct smmio_mapping *m,
 					      u32 type, int session, u32 flags)
 {
-	struct smmio_map_event *me = kzalloc(sizeof(*me), GFP_ATOMIC);
+	struct smmio_map_event *me;
 
+	lockdep_assert_held(&smmio_lock);
+	me = kzalloc(sizeof(*me), GFP_ATOMIC);
 	if (!me)
 		return NULL;
 	me->session = session;
@@ -84,6 +86,7 @@ void smmio_forget_map_event(struct smmio_mapping *m)
 {
 	struct smmio_map_event *me = m->pending_map;
 
+	lockdep_assert_held(&smmio_lock);
 	if (me) {
 		me->mapping = NULL;
 		WRITE_ONCE(m->pending_map, NULL);
@@ -128,9 +131,10 @@ static void smmio_queue_present_map(struct smmio_mapping *m, void *arg)
 			      STAP_MMIO_EV_PRESENT_MAP);
 }
 
-/* Called with smmio_lock held by a session's start(). */
+/* Called with smmio_lock held by a session's arming. */
 void smmio_queue_present_maps(int session)
 {
+	lockdep_assert_held(&smmio_lock);
 	smmio_visit_mappings(smmio_queue_present_map, &session);
 }
 

@@ -710,7 +710,7 @@ static noinline void smmio_ioremap_take(resource_size_t phys,
 	struct smmio_mapping *m;
 	int id = 0;
 
-	if (in_atomic() || irqs_disabled()) {
+	if (IS_ENABLED(CONFIG_PREEMPT_COUNT) && !preemptible()) {
 		pr_warn_ratelimited(SMMIO_NAME ": mapping of 0x%llx+0x%lx made in atomic context: not traced\n",
 				    (u64)phys, size);
 		return;

@@ -99,6 +99,7 @@ static struct smmio_dispatch *smmio_build_dispatch(int *err)
 	struct smmio_dispatch *d;
 	unsigned int n = 0, i, k;
 
+	lockdep_assert_held(&smmio_lock);
 	*err = 0;
 	for (i = 0; i < STAP_MMIO_MAX_SESSIONS; i++)
 		if (smmio_sessions[i] && smmio_sessions[i]->armed)
@@ -268,6 +269,7 @@ static void smmio_close_locked(struct smmio_session *s)
 	int slot = smmio_session_slot(s);
 	int conflicts;
 
+	lockdep_assert_held(&smmio_lock);
 	if (slot < 0)
 		return;
 	smmio_sessions[slot] = NULL;
@@ -518,6 +520,7 @@ const struct stap_mmio_ops stap_mmio_ops = {
 	.start = smmio_start,
 	.close = smmio_close,
 	.get_stats = smmio_get_stats,
+	.backtrace = smmio_backtrace,
 };
 EXPORT_SYMBOL_GPL(stap_mmio_ops);
 

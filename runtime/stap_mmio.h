@@ -94,6 +94,11 @@ struct stap_mmio_event {
 	 * the event: an event nobody acknowledged is counted undelivered.
 	 */
 	__u32 ack;
+	/*
+	 * The accessing context's struct pt_regs (0 for MAP/UNMAP): valid
+	 * only while the event is being delivered.
+	 */
+	__u64 regs;
 };
 
 /* Per-session statistics, also summed into debugfs. */
@@ -132,6 +137,12 @@ struct stap_mmio_ops {
 	int (*start)(int session);
 	void (*close)(int session);
 	int (*get_stats)(int session, struct stap_mmio_stats *stats);
+	/*
+	 * The call chain of the access being delivered on this CPU, from its
+	 * instruction outwards, by the kernel's unwinder: up to @max return
+	 * addresses into @pcs; returns how many (0 outside a delivery).
+	 */
+	int (*backtrace)(__u64 *pcs, unsigned int max);
 };
 
 /* The runtime's ops table: symbol_get(stap_mmio_ops) (EXPORT_SYMBOL_GPL). */

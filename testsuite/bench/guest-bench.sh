@@ -19,7 +19,9 @@
 #            tracer or the session still armed, K runs of `pagefault
 #            PF_PAGES` (nothing touches the device meanwhile)
 #   PROFILE  1: the profiled runs after the rounds; 0: none
-#   CONFIG   untraced | mmiotrace | stap:NAME (the module DIR/NAME.ko)
+#   CONFIG   untraced | mmiotrace | stap:NAME (the module DIR/NAME.ko);
+#            mmiotrace (here and in the storms) runs with the runtime
+#            unloaded, as the kernel's tracer runs without us
 #
 # Output, one record a line (run-bench parses it; anything else is chatter):
 #   bar PHYS
@@ -34,7 +36,8 @@
 #       K runs of the page-fault loop: PAGES fresh pages touched per run,
 #       FAULTS the minor faults the K runs took (getrusage), NSi the i-th
 #       run's ns; KMMIO_COUNT: the kernel's kmmio_count meanwhile (not 0:
-#       every page fault goes through kmmio_handler())
+#       every page fault goes through kmmio_handler()), "-" while the
+#       runtime is unloaded (mmiotrace)
 #   kprobe LINE   the kprobe stap registered on stap_mmio_event, as
 #       /sys/kernel/debug/kprobes/list shows it (once)
 #   profile CONFIG ACCESSES NS P_ACCESSES PRE STEP POST CONSUMER EMULATE EMULATED STEPPED PRESENT
@@ -44,8 +47,9 @@
 #       stepped through the second mapping, kmmio's present step); "-"
 #       where this runtime has no such figure
 #   forms PATH MNEMONIC COUNT
-#       the debugfs forms file at the end of the run: every access this
-#       boot's sessions saw, by how it was handled and its instruction
+#       the debugfs forms file before each unload of the runtime (for
+#       mmiotrace) and at the end: summed, every access this boot's
+#       sessions saw, by how it was handled and its instruction
 #   profile-absent REASON
 #   storm ours|mmiotrace MADE REPORTED NOTE
 #   burst ours|mmiotrace SIZE MADE REPORTED DELIVERED NOTE
@@ -100,7 +104,9 @@ pagefault() {
 	[ "$PF_PAGES" -gt 0 ] || return 0
 	set -- "$1" "$2" $("$DIR/pagefault" "$PF_PAGES" "$K") ||
 		err "the page-fault loop failed"
-	echo "pagefault $1 $2 $3 $4 $5 $(stat_of kmmio_count)"
+	km=-
+	[ ! -r $STATS ] || km=$(stat_of kmmio_count)
+	echo "pagefault $1 $2 $3 $4 $5 $km"
 }
 
 STAP_PID=
@@ -156,15 +162,34 @@ staprun_losses() {
 	echo "transport-failures:${tf:-0},skipped:${sk:-0},other-warnings:$other"
 }
 
-# The kernel's tracer traces only mappings made while it is on.
+# The debugfs forms counts as "forms" records, kept until the end (the
+# callers' output may be captured); report.py sums them over the
+# runtime's loads.
+forms_dump() {
+	[ ! -r $FORMS ] || sed 's/^\([^ ]*\) \(.*\): \([0-9]*\)$/forms \1 \2 \3/' $FORMS >>/tmp/forms.records
+}
+
+# The kernel's tracer traces only mappings made while it is on.  It runs
+# alone, with the runtime unloaded: the runtime's kprobe on
+# kmmio_handler() would run on every one of mmiotrace's faults too (and
+# on every other page fault), which made mmiotrace ~250 guest
+# instructions slower per access than the kernel's tracer is.
 mmiotrace_on() {
 	ex unmap
+	forms_dump
+	i=0
+	until rmmod stap_mmio 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -le 100 ] || err "cannot unload stap_mmio for mmiotrace"
+		sleep 0.1
+	done
 	echo mmiotrace >$TR/current_tracer || err "cannot enable the mmiotrace tracer"
 	ex map
 }
 mmiotrace_off() {
 	ex unmap
 	echo nop >$TR/current_tracer
+	insmod "$DIR/stap_mmio.ko" || err "insmod stap_mmio.ko failed after mmiotrace"
 	ex map
 }
 
@@ -342,5 +367,6 @@ for b in $(echo "$BURSTS" | tr ',' ' '); do
 	set -- $(storm_mmiotrace burst "$b" "burst-mmiotrace-$b")
 	echo "burst mmiotrace $b $((2 * b)) $1 $2 $3"
 done
-[ ! -r $FORMS ] || sed 's/^\([^ ]*\) \(.*\): \([0-9]*\)$/forms \1 \2 \3/' $FORMS
+forms_dump
+cat /tmp/forms.records 2>/dev/null
 exit 0

@@ -31,7 +31,7 @@ HOST_ORDER = ["untraced", "mmiotrace", "stap:empty"]
 PF_ORDER = ["untraced", "mmiotrace", "stap:empty"]
 PF_LABEL = {
     "untraced": "untraced (nothing armed)",
-    "mmiotrace": "mmiotrace tracer on, edu BAR armed",
+    "mmiotrace": "mmiotrace tracer on (stap_mmio unloaded)",
     "stap:empty": "kernel.mmio session armed on the edu BAR",
 }
 
@@ -84,10 +84,13 @@ class Run:
         self.pf_at = {}         # (config, round) -> ns/fault
         self.pf_faults = {}     # config -> [faults, touches]
         self.pf_kmmio = {}      # config -> set of kmmio_count values seen
-        self.forms = []         # (path, mnemonic, count)
+        self.forms = {}         # (path, mnemonic) -> count, summed
         with open(path, errors="replace") as f:
             for line in f:
-                self.parse(line.rstrip("\n"))
+                try:
+                    self.parse(line.rstrip("\n"))
+                except (ValueError, IndexError, ZeroDivisionError):
+                    pass        # chatter, or a record cut short
 
     def parse(self, line):
         f = line.split()
@@ -131,7 +134,8 @@ class Run:
             if len(f) > 6:
                 self.pf_kmmio.setdefault(c, set()).add(f[6])
         elif f[0] == "forms" and len(f) >= 4:
-            self.forms.append((f[1], " ".join(f[2:-1]), int(f[-1])))
+            k = (f[1], " ".join(f[2:-1]))
+            self.forms[k] = self.forms.get(k, 0) + int(f[-1])
 
     def pair(self, c, base="mmiotrace"):
         """The per-round paired ratios c/base."""
@@ -168,7 +172,9 @@ def config_table(run, order, rounds, out):
     out("(ns/access: median over the %d rounds; min, max, IQR (interquartile range): their spread;" % rounds)
     out(" overhead = median - untraced median; /mmiotrace: the median over the rounds of the paired ratio")
     out(" configuration/mmiotrace within a round; events = delivered by the runtime / accesses made,")
-    out(" handled = seen by the script (printf lines, @count sum) / accesses made, all rounds)")
+    out(" handled = seen by the script (printf lines, @count sum) / accesses made, all rounds;")
+    out(" mmiotrace runs with the stap_mmio runtime unloaded: its kprobe on kmmio_handler() would run on")
+    out(" mmiotrace's faults too)")
 
 
 def profile_table(run, a, u, out):
@@ -255,7 +261,8 @@ def pf_block(run, a, clock, out):
         out("%-42s %9.0f %9.0f %9.0f %9.0f %9.2f  %d/%d; %s" % (
             PF_LABEL[c], med, min(p), max(p), med - u, med / u, ft[0], ft[1], km))
     out("(ns/fault: median over the rounds of each round's median run / pages; added = median - untraced median;")
-    out(" kmmio_count not 0: the page-fault handler calls kmmio_handler() for every fault)")
+    out(" kmmio_count not 0: the page-fault handler calls kmmio_handler() for every fault, and with")
+    out(" stap_mmio loaded our kprobe on it runs too; \"-\": stap_mmio unloaded, kmmio_count unread)")
 
 
 def pf_line(run, suffix=""):
@@ -327,7 +334,7 @@ def main():
     config_table(run, ORDER, a.rounds, out)
     if run.kprobe:
         out("stap's probe on the event function: %s" % run.kprobe)
-    forms = [(p, mn, n) for (p, mn, n) in run.forms]
+    forms = [(p, mn, n) for ((p, mn), n) in run.forms.items()]
     if forms:
         out("accesses by path, this boot (debugfs forms): " +
             ", ".join("%s %s: %d" % x for x in forms))

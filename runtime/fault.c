@@ -40,6 +40,7 @@
 #include <linux/notifier.h>
 #include <linux/err.h>
 #include <linux/percpu.h>
+#include <linux/mm.h>
 #include <asm/debugreg.h>
 #include "fault.h"
 #include "mmio_emulate.h"
@@ -282,7 +283,9 @@ static int smmio_kmmio_hook(struct kprobe *p, struct pt_regs *kregs)
 	unsigned long addr = kregs->si;
 	struct smmio_span *span;
 
-	if (user_mode(regs) || st->stepping)
+	/* Every page fault comes here while kmmio has a page armed. */
+	if (!is_vmalloc_addr((void *)addr) || user_mode(regs) ||
+	    st->stepping)
 		return 0;
 	span = smmio_span_lookup(addr);
 	if (!span)

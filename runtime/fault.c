@@ -211,9 +211,10 @@ static noinline int smmio_fault(struct pt_regs *regs, unsigned long addr)
 	u64 t0 = st->prof_t0;
 
 	if (st->plan == SMMIO_PLAN_EMULATE) {
-		rcu_read_lock();
+		/* Interrupts are off: this is an RCU read side already. */
+		rcu_read_lock_sched_notrace();
 		if (smmio_emulate_fault(st, regs) == MMIO_EMU_OK) {
-			rcu_read_unlock();
+			rcu_read_unlock_sched_notrace();
 			smmio_count_form(SMMIO_PLAN_EMULATE, &st->insn);
 			if (t0) {
 				smmio_count(SMMIO_PROF_ACCESSES);
@@ -221,7 +222,7 @@ static noinline int smmio_fault(struct pt_regs *regs, unsigned long addr)
 			}
 			return 1;
 		}
-		rcu_read_unlock();
+		rcu_read_unlock_sched_notrace();
 		if (!smmio_rebase_plan(st, regs)) {
 			/*
 			 * Nothing was accessed: run the instruction again;

@@ -42,6 +42,8 @@
 #include <linux/kprobes.h>
 #include <linux/percpu.h>
 #include <linux/sched/clock.h>
+#include <linux/smp.h>
+#include <linux/string.h>
 #include "stap_mmio.h"
 
 #define SMMIO_NAME	STAP_MMIO_MODULE_NAME
@@ -192,13 +194,45 @@ void smmio_deliver(struct stap_mmio_event *ev, const struct smmio_dispatch *d,
 		   u32 want, int only_session);
 void smmio_deliver_access(struct smmio_mapping *map,
 			  struct stap_mmio_event *ev);
-void smmio_event_init(struct stap_mmio_event *ev, const struct smmio_span *span,
-		      struct pt_regs *regs, unsigned long virt,
-		      unsigned long ip, const u8 *insn, unsigned int insn_len);
 int smmio_backtrace(u64 *pcs, unsigned int max);
 int smmio_skip(void);
-bool smmio_wants_reads_before(void);
 noinline void stap_mmio_event(struct stap_mmio_event *ev);
+
+/*
+ * Fill every field of an access event but value, value_hi[], flags and
+ * type (the caller's) and match[] (smmio_deliver()'s).  Field by field,
+ * not a memset of the whole record: this runs once per access.
+ */
+static __always_inline void
+smmio_event_init(struct stap_mmio_event *ev, const struct smmio_span *span,
+		 struct pt_regs *regs, unsigned long virt, unsigned long ip,
+		 const u8 *insn, unsigned int insn_len)
+{
+	ev->phys = span->phys + (virt - span->probe.addr);
+	ev->virt = virt;
+	ev->pc = ip;
+	ev->width = 0;
+	ev->cpu = raw_smp_processor_id();
+	ev->map_id = span->map->id;
+	ev->session = 0;
+	ev->map_len = 0;
+	ev->seq = 0;
+	ev->timestamp = local_clock();
+	ev->insn_len = insn_len;
+	ev->regs = (unsigned long)regs;
+	ev->action = 0;
+	/* All of insn[]: bytes past insn_len are not part of the contract. */
+	memcpy(ev->insn, insn, sizeof(ev->insn));
+}
+
+/* Does a started session want reads of some range before the device? */
+static __always_inline bool smmio_wants_reads_before(void)
+{
+	const struct smmio_dispatch *d =
+		rcu_dereference_check(smmio_dispatch, rcu_read_lock_any_held());
+
+	return d && (d->all_flags & STAP_MMIO_RANGE_READ_BEFORE);
+}
 noinline void stap_mmio_sync(struct stap_mmio_event *ev);
 
 /* map_events.c */

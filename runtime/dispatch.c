@@ -207,19 +207,15 @@ static const struct smmio_dispatch *smmio_dispatch_now(void)
 }
 
 /*
- * Deliver one access of the mapping @map at @virt: the mapping's MAP
- * event first when it has not gone out yet.  Fault path, under RCU.
+ * Deliver one access of the mapping @map (its MAP event went out first:
+ * smmio_send_pending_map()).  Fault path, under RCU.
  */
 void smmio_deliver_access(struct smmio_mapping *map,
 			  struct stap_mmio_event *ev)
 {
 	const struct smmio_dispatch *d;
-	struct smmio_map_event *me;
 	u32 want;
 
-	me = READ_ONCE(map->pending_map);
-	if (me && cmpxchg(&map->pending_map, me, NULL) == me)
-		smmio_claim_map_event(me);
 	d = smmio_dispatch_now();
 	if (!d)
 		return;

@@ -563,6 +563,7 @@ int smmio_emulate_fault(struct smmio_cpu_state *st, struct pt_regs *regs)
 	int ret;
 
 	st->regs = regs;
+	smmio_send_pending_map(st->span->map);
 	if (st->insn.string_op)
 		env.flags |= STAP_MMIO_EV_STRING;
 	if (st->insn.flags & MMIO_INSN_REP)

@@ -39,6 +39,7 @@
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/mmiotrace.h>
+#include <linux/kprobes.h>
 #include <linux/percpu.h>
 #include <linux/sched/clock.h>
 #include "stap_mmio.h"
@@ -168,7 +169,8 @@ int smmio_ranges_conflicts(const struct smmio_range *r, unsigned int n);
 void smmio_prepare_aliases(const struct smmio_range *r, unsigned int n);
 struct smmio_span *smmio_span_lookup(unsigned long addr);
 void smmio_sync_tlbs(void);
-unsigned long smmio_mapping_count_missed(void);
+/* The ioremap/iounmap hooks; stats.c reads how many calls they missed. */
+extern struct kprobe smmio_ioremap_hook, smmio_iounmap_hook;
 typedef void (*smmio_mapping_fn_t)(struct smmio_mapping *m, void *arg);
 void smmio_visit_mappings(smmio_mapping_fn_t fn, void *arg);
 
@@ -220,7 +222,7 @@ struct smmio_map_event *smmio_queue_map_event(const struct smmio_mapping *m,
 					      u32 type, int session, u32 flags);
 void smmio_claim_map_event(struct smmio_map_event *me);
 void smmio_forget_map_event(struct smmio_mapping *m);
-void smmio_queue_present_maps(int session);
+void smmio_send_pending_map(struct smmio_mapping *m);
 void smmio_send_present_maps(void);
 
 /* stats.c: global counters, per CPU, never locked. */
@@ -268,6 +270,7 @@ static inline void smmio_prof_add(enum smmio_counter c, u64 since)
 }
 
 int smmio_stats_init(void);
+extern struct dentry *smmio_debugfs_dir;
 void smmio_stats_exit(void);
 extern atomic_t smmio_armed_pages;
 extern atomic_t smmio_nr_sessions;

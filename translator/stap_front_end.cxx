@@ -18,6 +18,7 @@
 #include <memory>
 #include <fcntl.h>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -267,8 +268,11 @@ int run_and_wait(const std::vector<std::string> &args)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-// .stp/.stpm files under @dir, as stap finds tapsets (a few levels down)
-void list_tapset_files(const std::string &dir, std::vector<std::string> &out, int depth = 0)
+// Regular files under @dir, down to @max_depth levels of directories,
+// whose name @want accepts, into @out.
+void find_files(const std::string &dir, int max_depth,
+		const std::function<bool(const std::string &)> &want,
+		std::vector<std::string> &out, int depth = 0)
 {
 	DIR *d = opendir(dir.c_str());
 	if (!d)
@@ -281,14 +285,26 @@ void list_tapset_files(const std::string &dir, std::vector<std::string> &out, in
 		struct stat st;
 		if (stat(p.c_str(), &st))
 			continue;
-		if (S_ISDIR(st.st_mode) && depth < 4)
-			list_tapset_files(p, out, depth + 1);
-		else if (S_ISREG(st.st_mode) &&
-			 ((n.size() > 4 && n.compare(n.size() - 4, 4, ".stp") == 0) ||
-			  (n.size() > 5 && n.compare(n.size() - 5, 5, ".stpm") == 0)))
+		if (S_ISDIR(st.st_mode) && depth < max_depth)
+			find_files(p, max_depth, want, out, depth + 1);
+		else if (S_ISREG(st.st_mode) && want(n))
 			out.push_back(p);
 	}
 	closedir(d);
+}
+
+static bool ends_with(const std::string &s, const char *suffix)
+{
+	size_t n = strlen(suffix);
+	return s.size() > n && s.compare(s.size() - n, n, suffix) == 0;
+}
+
+// .stp/.stpm files under @dir, as stap finds tapsets (a few levels down)
+void list_tapset_files(const std::string &dir, std::vector<std::string> &out)
+{
+	find_files(dir, 4, [](const std::string &n) {
+		return ends_with(n, ".stp") || ends_with(n, ".stpm");
+	}, out);
 }
 
 bool make_dirs(const std::string &path)
@@ -614,25 +630,9 @@ struct ScriptInput {
 
 // Files named @name under @dir (as stap --example searches its examples)
 void find_named(const std::string &dir, const std::string &name,
-		std::vector<std::string> &out, int depth = 0)
+		std::vector<std::string> &out)
 {
-	DIR *d = opendir(dir.c_str());
-	if (!d)
-		return;
-	while (struct dirent *e = readdir(d)) {
-		std::string n = e->d_name;
-		if (n == "." || n == "..")
-			continue;
-		std::string p = dir + "/" + n;
-		struct stat st;
-		if (stat(p.c_str(), &st))
-			continue;
-		if (S_ISDIR(st.st_mode) && depth < 6)
-			find_named(p, name, out, depth + 1);
-		else if (S_ISREG(st.st_mode) && n == name)
-			out.push_back(p);
-	}
-	closedir(d);
+	find_files(dir, 6, [&name](const std::string &n) { return n == name; }, out);
 }
 
 std::string examples_dir()

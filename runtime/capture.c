@@ -355,7 +355,7 @@ void smmio_emit_stepped(struct smmio_cpu_state *st, struct pt_regs *regs,
 {
 	struct stap_mmio_event ev;
 
-	smmio_event_init(&ev, st->span, st->fault_addr, st->ip, st->raw,
+	smmio_event_init(&ev, st->span, regs, st->fault_addr, st->ip, st->raw,
 			 st->insn.length);
 	memset(ev.value_hi, 0, sizeof(ev.value_hi));
 	flags |= smmio_insn_flags(&st->insn);
@@ -394,11 +394,11 @@ void smmio_emit_stepped(struct smmio_cpu_state *st, struct pt_regs *regs,
 }
 
 /* An instruction the decoder does not know: one UNKNOWN event. */
-void smmio_emit_unknown(struct smmio_cpu_state *st)
+void smmio_emit_unknown(struct smmio_cpu_state *st, struct pt_regs *regs)
 {
 	struct stap_mmio_event ev;
 
-	smmio_event_init(&ev, st->span, st->fault_addr, st->ip, st->raw,
+	smmio_event_init(&ev, st->span, regs, st->fault_addr, st->ip, st->raw,
 			 st->raw_len);
 	memset(ev.value_hi, 0, sizeof(ev.value_hi));
 	ev.type = STAP_MMIO_UNKNOWN;

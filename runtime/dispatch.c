@@ -17,7 +17,11 @@
 #include <linux/kernel.h>
 #include <linux/kprobes.h>
 #include <linux/sched/clock.h>
+#include <asm/unwind.h>
 #include "internal.h"
+
+/* The event being handed to the scripts on this CPU, for backtraces. */
+static DEFINE_PER_CPU(struct stap_mmio_event *, smmio_delivering);
 
 /*
  * The event functions: stap scripts probe them (module("stap_mmio")
@@ -73,9 +77,36 @@ static void smmio_match_slot(struct stap_mmio_event *ev,
 }
 
 /* Per-session accounting of one event, then the call the script probes. */
+/*
+ * A handler assigned $value or asked for a skip.  On an access that can
+ * be changed, the change stands (emulate_env.c acts on it); on any other
+ * the event is put back as it was, so later sessions see the truth, and
+ * the refusal is counted (the session's end reports it).
+ */
+static void smmio_account_change(struct smmio_session *s,
+				 struct stap_mmio_event *ev, u64 value,
+				 u32 action)
+{
+	/* Before a read, only a skip can take effect: the read follows. */
+	if (!(ev->flags & STAP_MMIO_EV_CHANGEABLE) ||
+	    ((ev->flags & STAP_MMIO_EV_BEFORE) &&
+	     !(ev->action & STAP_MMIO_ACT_SKIP))) {
+		ev->value = value;
+		ev->action = action;
+		atomic64_inc(&s->override_refused);
+		return;
+	}
+	atomic64_inc(&s->overrides);
+	if ((ev->action & ~action) & STAP_MMIO_ACT_SKIP)
+		atomic64_inc(&s->skipped);
+}
+
 static void smmio_deliver_one(struct smmio_session *s,
 			      struct stap_mmio_event *ev)
 {
+	struct stap_mmio_event *prev;
+	u32 action;
+	u64 value;
 	u64 t0;
 
 	ev->session = s->id;
@@ -98,9 +129,16 @@ static void smmio_deliver_one(struct smmio_session *s,
 		else
 			atomic64_inc(&s->present_steps);
 	}
+	value = ev->value;
+	action = ev->action;
 	t0 = smmio_prof_start();
+	prev = this_cpu_read(smmio_delivering);
+	this_cpu_write(smmio_delivering, ev);
 	stap_mmio_event(ev);
+	this_cpu_write(smmio_delivering, prev);
 	smmio_prof_add(SMMIO_PROF_CONSUMER_NS, t0);
+	if (unlikely(ev->value != value || ev->action != action))
+		smmio_account_change(s, ev, value, action);
 	if (READ_ONCE(ev->ack)) {
 		atomic64_inc(&s->delivered);
 	} else {
@@ -143,7 +181,7 @@ void smmio_deliver(struct stap_mmio_event *ev, const struct smmio_dispatch *d,
 			ev->match[r->probe / 64] |= 1ULL << (r->probe % 64);
 	}
 	if (!slots) {
-		if (want & STAP_MMIO_RANGE_ACCESS)
+		if (want & (STAP_MMIO_RANGE_READ | STAP_MMIO_RANGE_WRITE))
 			smmio_count(SMMIO_FILTERED);
 		return;
 	}
@@ -187,7 +225,8 @@ void smmio_deliver_access(struct smmio_mapping *map,
 		return;
 	switch (ev->type) {
 	case STAP_MMIO_READ:
-		want = STAP_MMIO_RANGE_READ;
+		want = ev->flags & STAP_MMIO_EV_BEFORE ?
+		       STAP_MMIO_RANGE_READ_BEFORE : STAP_MMIO_RANGE_READ;
 		break;
 	case STAP_MMIO_WRITE:
 		want = STAP_MMIO_RANGE_WRITE;
@@ -205,8 +244,8 @@ void smmio_deliver_access(struct smmio_mapping *map,
  * not a memset of the whole record: this runs once per access.
  */
 void smmio_event_init(struct stap_mmio_event *ev, const struct smmio_span *span,
-		      unsigned long virt, unsigned long ip,
-		      const u8 *insn, unsigned int insn_len)
+		      struct pt_regs *regs, unsigned long virt,
+		      unsigned long ip, const u8 *insn, unsigned int insn_len)
 {
 	ev->phys = span->phys + (virt - span->probe.addr);
 	ev->virt = virt;
@@ -219,10 +258,67 @@ void smmio_event_init(struct stap_mmio_event *ev, const struct smmio_span *span,
 	ev->seq = 0;
 	ev->timestamp = local_clock();
 	ev->insn_len = insn_len;
+	ev->regs = (unsigned long)regs;
+	ev->action = 0;
 	/* All of insn[]: bytes past insn_len are not part of the contract. */
 	memcpy(ev->insn, insn, sizeof(ev->insn));
 }
 
+/*
+ * The session API's backtrace(): the call chain of the access being
+ * delivered on this CPU, by the kernel's own unwinder (ORC), from the
+ * accessing instruction through the driver's frames.  Called from a
+ * script's handler, inside the delivery.
+ */
+int smmio_backtrace(u64 *pcs, unsigned int max)
+{
+	struct stap_mmio_event *ev = this_cpu_read(smmio_delivering);
+	struct pt_regs *regs;
+	struct unwind_state state;
+	unsigned long addr;
+	unsigned int n = 0;
+
+	if (!ev || !ev->regs)
+		return 0;
+	regs = (struct pt_regs *)(unsigned long)ev->regs;
+	/* The unwinder starts at the caller of the frame @regs is in. */
+	if (max)
+		pcs[n++] = ev->pc;
+	for (__unwind_start(&state, current, regs, NULL);
+	     !unwind_done(&state) && n < max; unwind_next_frame(&state)) {
+		addr = unwind_get_return_address(&state);
+		if (!addr)
+			break;
+		pcs[n++] = addr;
+	}
+	return n;
+}
+
+/*
+ * The session API's skip(): the access being delivered on this CPU is
+ * not to reach the device.  Called from a script's handler.
+ */
+int smmio_skip(void)
+{
+	struct stap_mmio_event *ev = this_cpu_read(smmio_delivering);
+
+	if (!ev)
+		return -ENOENT;
+	ev->action |= STAP_MMIO_ACT_SKIP;
+	return 0;
+}
+
+/* Does a started session want reads of some range before the device? */
+bool smmio_wants_reads_before(void)
+{
+	const struct smmio_dispatch *d = smmio_dispatch_now();
+
+	return d && (d->all_flags & STAP_MMIO_RANGE_READ_BEFORE);
+}
+
+NOKPROBE_SYMBOL(smmio_account_change);
+NOKPROBE_SYMBOL(smmio_skip);
+NOKPROBE_SYMBOL(smmio_wants_reads_before);
 NOKPROBE_SYMBOL(smmio_ranges_before);
 NOKPROBE_SYMBOL(smmio_match_slot);
 NOKPROBE_SYMBOL(smmio_deliver_one);

@@ -463,27 +463,70 @@ int mmio_env_vec_set(struct mmio_env *env, unsigned int reg,
 	return -1;
 }
 
-void mmio_env_access(struct mmio_env *env, unsigned int dir,
-		     unsigned long addr, unsigned int width, const void *val)
+/* An event for one emulated access of @width bytes of @val at @addr. */
+static void smmio_env_event(struct mmio_env *env, struct stap_mmio_event *ev,
+			    unsigned int dir, unsigned long addr,
+			    unsigned int width, const void *val, u32 flags)
 {
 	struct smmio_cpu_state *st = env->st;
+
+	smmio_event_init(ev, st->span, st->regs, addr, st->ip, st->raw,
+			 st->insn.length);
+	ev->type = dir == MMIO_ACC_READ ? STAP_MMIO_READ : STAP_MMIO_WRITE;
+	ev->width = width;
+	ev->flags = env->flags | flags;
+	ev->value = 0;
+	memset(ev->value_hi, 0, sizeof(ev->value_hi));
+	memcpy(&ev->value, val, min_t(unsigned int, width, sizeof(ev->value)));
+	if (width > sizeof(ev->value)) {
+		memcpy(ev->value_hi, (const u8 *)val + sizeof(ev->value),
+		       min_t(unsigned int, width - sizeof(ev->value),
+			     sizeof(ev->value_hi)));
+		ev->flags |= STAP_MMIO_EV_WIDE;
+	} else {
+		ev->flags |= STAP_MMIO_EV_CHANGEABLE;
+	}
+}
+
+/*
+ * Deliver the access; a read after the device answered, a write before
+ * the device sees it.  What the handlers assigned to $value becomes the
+ * value (dispatch.c refused it where it cannot be), and a write they
+ * asked to skip is skipped: returns 1 then.
+ */
+int mmio_env_access(struct mmio_env *env, unsigned int dir,
+		    unsigned long addr, unsigned int width, void *val)
+{
 	struct stap_mmio_event ev;
 
-	smmio_event_init(&ev, st->span, addr, st->ip, st->raw,
-			 st->insn.length);
-	ev.type = dir == MMIO_ACC_READ ? STAP_MMIO_READ : STAP_MMIO_WRITE;
-	ev.width = width;
-	ev.flags = env->flags;
-	ev.value = 0;
-	memset(ev.value_hi, 0, sizeof(ev.value_hi));
-	memcpy(&ev.value, val, min_t(unsigned int, width, sizeof(ev.value)));
-	if (width > sizeof(ev.value)) {
-		memcpy(ev.value_hi, (const u8 *)val + sizeof(ev.value),
-		       min_t(unsigned int, width - sizeof(ev.value),
-			     sizeof(ev.value_hi)));
-		ev.flags |= STAP_MMIO_EV_WIDE;
-	}
-	smmio_deliver_access(st->span->map, &ev);
+	smmio_env_event(env, &ev, dir, addr, width, val, 0);
+	smmio_deliver_access(env->st->span->map, &ev);
+	if (!(ev.flags & STAP_MMIO_EV_CHANGEABLE))
+		return 0;
+	memcpy(val, &ev.value, width);
+	return dir == MMIO_ACC_WRITE && (ev.action & STAP_MMIO_ACT_SKIP);
+}
+
+/*
+ * Before a read, for the probes that may skip it (their ranges ask for
+ * reads before the device access): a skipped read reads what they
+ * assigned to $value, else 0.  Returns 1 when the read is skipped.
+ */
+int mmio_env_read_skip(struct mmio_env *env, unsigned long addr,
+		       unsigned int width, void *val)
+{
+	struct stap_mmio_event ev;
+
+	if (likely(!smmio_wants_reads_before()))
+		return 0;
+	smmio_env_event(env, &ev, MMIO_ACC_READ, addr, width, val,
+			STAP_MMIO_EV_BEFORE);
+	smmio_deliver_access(env->st->span->map, &ev);
+	if (!(ev.flags & STAP_MMIO_EV_CHANGEABLE) ||
+	    !(ev.action & STAP_MMIO_ACT_SKIP))
+		return 0;
+	memcpy(val, &ev.value, width);
+	return 1;
 }
 
 /* Could the emulator take this fault?  Checked in the kprobe handler. */
@@ -519,6 +562,7 @@ int smmio_emulate_fault(struct smmio_cpu_state *st, struct pt_regs *regs)
 	unsigned int i;
 	int ret;
 
+	st->regs = regs;
 	if (st->insn.string_op)
 		env.flags |= STAP_MMIO_EV_STRING;
 	if (st->insn.flags & MMIO_INSN_REP)
@@ -556,7 +600,9 @@ NOKPROBE_SYMBOL(mmio_env_mem_read);
 NOKPROBE_SYMBOL(mmio_env_mem_write);
 NOKPROBE_SYMBOL(mmio_env_vec_get);
 NOKPROBE_SYMBOL(mmio_env_vec_set);
+NOKPROBE_SYMBOL(smmio_env_event);
 NOKPROBE_SYMBOL(mmio_env_access);
+NOKPROBE_SYMBOL(mmio_env_read_skip);
 NOKPROBE_SYMBOL(smmio_emulate_plausible);
 NOKPROBE_SYMBOL(smmio_emulate_fault);
 NOKPROBE_SYMBOL(mmio_emulate);

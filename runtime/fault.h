@@ -34,6 +34,7 @@ enum smmio_plan {
 struct smmio_cpu_state {
 	/* The fault being handled. */
 	struct smmio_span *span;
+	struct pt_regs *regs;		/* EMULATE: the faulting context */
 	unsigned long fault_addr;
 	unsigned long ip;
 	u8 raw_len;
@@ -75,7 +76,7 @@ bool smmio_is_ram(unsigned long addr, unsigned int len);
 void smmio_capture_before(struct smmio_cpu_state *st, struct pt_regs *regs);
 void smmio_emit_stepped(struct smmio_cpu_state *st, struct pt_regs *regs,
 			u32 flags);
-void smmio_emit_unknown(struct smmio_cpu_state *st);
+void smmio_emit_unknown(struct smmio_cpu_state *st, struct pt_regs *regs);
 
 /* emulate_env.c */
 int smmio_emulate_fault(struct smmio_cpu_state *st, struct pt_regs *regs);

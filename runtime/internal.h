@@ -90,6 +90,7 @@ struct smmio_session;
 struct smmio_dispatch {
 	struct rcu_head rcu;
 	unsigned int nranges;
+	u32 all_flags;			/* every range's flags, or-ed */
 	struct smmio_session *session[STAP_MMIO_MAX_SESSIONS];
 	struct smmio_drange range[];
 };
@@ -125,6 +126,9 @@ struct smmio_session {
 	atomic64_t emulated;
 	atomic64_t stepped;
 	atomic64_t present_steps;
+	atomic64_t overrides;
+	atomic64_t skipped;
+	atomic64_t override_refused;
 };
 
 int smmio_session_init(void);
@@ -187,8 +191,11 @@ void smmio_deliver(struct stap_mmio_event *ev, const struct smmio_dispatch *d,
 void smmio_deliver_access(struct smmio_mapping *map,
 			  struct stap_mmio_event *ev);
 void smmio_event_init(struct stap_mmio_event *ev, const struct smmio_span *span,
-		      unsigned long virt, unsigned long ip,
-		      const u8 *insn, unsigned int insn_len);
+		      struct pt_regs *regs, unsigned long virt,
+		      unsigned long ip, const u8 *insn, unsigned int insn_len);
+int smmio_backtrace(u64 *pcs, unsigned int max);
+int smmio_skip(void);
+bool smmio_wants_reads_before(void);
 noinline void stap_mmio_event(struct stap_mmio_event *ev);
 noinline void stap_mmio_sync(struct stap_mmio_event *ev);
 

@@ -65,7 +65,7 @@ void smmio_post_handler(struct kmmio_probe *p, unsigned long condition,
 			     t0 - st->prof_pre_end);
 	rcu_read_lock();
 	if (!st->decoded)
-		smmio_emit_unknown(st);
+		smmio_emit_unknown(st, regs);
 	else
 		smmio_emit_stepped(st, regs, st->smp_window ?
 				   STAP_MMIO_EV_SMP_WINDOW : 0);

@@ -31,11 +31,12 @@ struct mmio_dec {
 	u8 aaa, bcst;		/* EVEX opmask register, broadcast bit */
 	u8 opcode;
 	u8 mod, reg, rm;
-	u8 ea_base, ea_index, ea_scale;	/* the ModRM memory operand */
-	s64 ea_disp;
 	u8 imm_len;
 	u64 imm;		/* raw immediate, zero-extended */
 	u16 ent;		/* opcode table entry */
+	u8 ea_base, ea_index, ea_scale;	/* the memory operand's address */
+	u8 disp8;		/* the displacement is 8-bit */
+	s64 ea_disp;
 };
 
 /* ---- opcode tables ------------------------------------------------------ */
@@ -493,12 +494,13 @@ static int dec_modrm(struct mmio_dec *d)
 	if (d->rm == 4) {
 		if (fetch(d, &sib))
 			return -1;
-		d->ea_base = (sib & 7) | (d->b << 3);
+		d->ea_scale = 1 << (sib >> 6);
+		/* index 4 without REX.X: no index (rsp cannot be one) */
 		if (((sib >> 3) & 7) != 4 || d->x)
 			d->ea_index = ((sib >> 3) & 7) | (d->x << 3);
-		d->ea_scale = 1 << (sib >> 6);
+		d->ea_base = (sib & 7) | (d->b << 3);
 		if (d->mod == 0 && (sib & 7) == 5) {
-			disp = 4;
+			disp = 4;	/* no base (whatever REX.B says) */
 			d->ea_base = MMIO_EA_NONE;
 		}
 	} else if (d->mod == 0 && d->rm == 5) {
@@ -511,10 +513,11 @@ static int dec_modrm(struct mmio_dec *d)
 		disp = 4;
 	if (d->pos + disp > d->avail || d->pos + disp > MMIO_INSN_MAX)
 		return -1;
+	d->disp8 = disp == 1;
 	if (disp == 1)
-		d->ea_disp = (s8)d->code[d->pos];
+		d->ea_disp = (signed char)d->code[d->pos];
 	else if (disp == 4)
-		d->ea_disp = (s32)((u32)d->code[d->pos] |
+		d->ea_disp = (int)((u32)d->code[d->pos] |
 				   (u32)d->code[d->pos + 1] << 8 |
 				   (u32)d->code[d->pos + 2] << 16 |
 				   (u32)d->code[d->pos + 3] << 24);
@@ -638,6 +641,13 @@ static unsigned int op_width(const struct mmio_dec *d)
 
 /* ---- general-purpose instruction classes -------------------------------- */
 
+/*
+ * The immediate of a COMPUTED form (ALU r/m, imm; TEST r/m, imm; a shift
+ * count; BT* r/m, imm8) is also left in mmio_insn.imm, as MMIO_OPND_IMM's
+ * would be (shift counts and bit offsets as encoded): the emulator needs
+ * it, and src_kind stays COMPUTED since the value written is the result,
+ * not the immediate.
+ */
 static const u8 alu_mnem[8] = {
 	M_ADD, M_OR, M_ADC, M_SBB, M_AND, M_SUB, M_XOR, M_CMP
 };
@@ -671,6 +681,7 @@ static int cls_grp1(struct mmio_dec *d, struct mmio_insn *in)
 		read_computed(in, w);
 	else
 		rmw_computed(in, w);
+	in->imm = imm_value(d, w);	/* for the emulator */
 	return 0;
 }
 
@@ -682,6 +693,7 @@ static int cls_grp2(struct mmio_dec *d, struct mmio_insn *in)
 
 	in->mnem = names[d->reg];
 	rmw_computed(in, op_width(d));
+	in->imm = d->imm;		/* c0/c1: the count, as encoded */
 	return 0;
 }
 
@@ -697,6 +709,8 @@ static int cls_grp3(struct mmio_dec *d, struct mmio_insn *in)
 		rmw_computed(in, w);
 	else
 		read_computed(in, w);
+	if (d->reg < 2)
+		in->imm = imm_value(d, w);	/* TEST's, for the emulator */
 	return 0;
 }
 
@@ -801,9 +815,9 @@ static int cls_moffs(struct mmio_dec *d, struct mmio_insn *in)
 
 	if (fetch_n(d, d->p67 ? 4 : 8, &addr))
 		return -1;
+	d->ea_disp = (s64)addr;		/* absolute: no base, no index */
 	in->mnem = M_MOV;
 	in->modrm_mem = 0;
-	d->ea_disp = (s64)addr;
 	if (d->opcode >= 0xa2) {
 		set_acc(in, MMIO_ACC_WRITE, w);
 		in->src_kind = MMIO_OPND_GPR;
@@ -944,6 +958,7 @@ static int cls_grp8(struct mmio_dec *d, struct mmio_insn *in)
 {
 	if (d->reg < 4)
 		return -1;
+	in->imm = d->imm;		/* the bit offset, as encoded */
 	return bt_common(d, in, d->reg - 4);
 }
 
@@ -1737,10 +1752,6 @@ static void fill_common(const struct mmio_dec *d, struct mmio_insn *in)
 	in->opcode = d->opcode;
 	in->modrm_reg = d->reg;
 	in->opmask = d->aaa;
-	in->ea_base = d->ea_base;
-	in->ea_index = d->ea_index;
-	in->ea_scale = d->ea_scale;
-	in->ea_disp = d->ea_disp;
 	if (d->lock)
 		in->flags |= MMIO_INSN_LOCK;
 	if (d->vex == 4) {
@@ -1758,9 +1769,10 @@ static void fill_common(const struct mmio_dec *d, struct mmio_insn *in)
 
 int mmio_decode(const u8 *code, unsigned int avail, struct mmio_insn *insn)
 {
-	struct mmio_dec d = { .code = code, .avail = avail,
-			      .ea_base = MMIO_EA_NONE, .ea_index = MMIO_EA_NONE,
-			      .ea_scale = 1 };
+	struct mmio_dec d = {
+		.code = code, .avail = avail, .ea_base = MMIO_EA_NONE,
+		.ea_index = MMIO_EA_NONE, .ea_scale = 1,
+	};
 	struct mmio_insn in = { 0 };
 	u16 ent;
 	int cls, ret;
@@ -1790,6 +1802,17 @@ int mmio_decode(const u8 *code, unsigned int avail, struct mmio_insn *insn)
 	if (!lock_ok(&d, &in))
 		return -1;
 	fill_common(&d, &in);
+	in.ea_base = d.ea_base;
+	in.ea_index = d.ea_index;
+	in.ea_scale = d.ea_scale;
+	in.ea_disp = d.ea_disp;
+	/*
+	 * EVEX disp8*N: without broadcast N is the size of the memory
+	 * operand for every tuple type decoded here (full and half vector,
+	 * scalar and tuple1/2/4/8 loads and stores).
+	 */
+	if (d.vex == 4 && d.disp8)
+		in.ea_disp *= in.width;
 	*insn = in;
 	return 0;
 }

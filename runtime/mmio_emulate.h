@@ -91,11 +91,21 @@ int mmio_env_vec_get(struct mmio_env *env, unsigned int reg, u8 val[32]);
 int mmio_env_vec_set(struct mmio_env *env, unsigned int reg,
 		     const u8 val[32], enum mmio_vec_write how);
 /*
- * Called after each device access, in program order, with the value the
- * device returned (read, MMIO_ACC_READ) or was given (MMIO_ACC_WRITE).
+ * Called for each device access, in program order: for a read after the
+ * device answered, for a write before the device sees it.  The
+ * environment may change @val (what the instruction reads, or what the
+ * device is given); for a write, nonzero means the device access is
+ * skipped.
  */
-void mmio_env_access(struct mmio_env *env, unsigned int dir,
-		     unsigned long addr, unsigned int width, const void *val);
+int mmio_env_access(struct mmio_env *env, unsigned int dir,
+		    unsigned long addr, unsigned int width, void *val);
+/*
+ * Called before each device read: nonzero means the read is skipped and
+ * the instruction reads @val (@width bytes, zero unless the environment
+ * set them) instead.
+ */
+int mmio_env_read_skip(struct mmio_env *env, unsigned long addr,
+		       unsigned int width, void *val);
 
 /*
  * Emulate @in (decoded from the bytes at @r->ip) that faulted at

@@ -87,6 +87,7 @@ static void smmio_index_dispatch(struct smmio_dispatch *d)
 	for (i = 0; i < d->nranges; i++) {
 		max_end = max(max_end, d->range[i].end);
 		d->range[i].max_end = max_end;
+		d->all_flags |= d->range[i].flags;
 	}
 }
 
@@ -207,7 +208,8 @@ static const char *smmio_range_problem(unsigned int probe, u64 phys, u64 len,
 		return "length is 0";
 	if (phys + len < phys)
 		return "range wraps past the end of the physical address space";
-	if (!flags || (flags & ~(STAP_MMIO_RANGE_ACCESS | STAP_MMIO_RANGE_MAP)))
+	if (!flags || (flags & ~(STAP_MMIO_RANGE_ACCESS | STAP_MMIO_RANGE_MAP |
+				 STAP_MMIO_RANGE_READ_BEFORE)))
 		return "bad range flags";
 	if (phys < SMMIO_ISA_END && phys + len > SMMIO_ISA_START)
 		return "range overlaps the legacy ISA hole 0xa0000-0x100000, which ioremap() does not map";
@@ -504,6 +506,9 @@ static int smmio_get_stats(int id, struct stap_mmio_stats *st)
 		st->emulated = atomic64_read(&s->emulated);
 		st->stepped = atomic64_read(&s->stepped);
 		st->present_steps = atomic64_read(&s->present_steps);
+		st->overrides = atomic64_read(&s->overrides);
+		st->skipped = atomic64_read(&s->skipped);
+		st->override_refused = atomic64_read(&s->override_refused);
 		sm.s = s;
 		smmio_visit_mappings(smmio_count_session_maps, &sm);
 	} else {
@@ -520,6 +525,8 @@ const struct stap_mmio_ops stap_mmio_ops = {
 	.start = smmio_start,
 	.close = smmio_close,
 	.get_stats = smmio_get_stats,
+	.backtrace = smmio_backtrace,
+	.skip = smmio_skip,
 };
 EXPORT_SYMBOL_GPL(stap_mmio_ops);
 

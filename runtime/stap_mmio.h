@@ -53,13 +53,32 @@
 #define STAP_MMIO_EV_EMULATED		0x0080
 /* ... single-stepped through the runtime's second mapping (page armed). */
 #define STAP_MMIO_EV_STEPPED		0x0100
+/*
+ * Delivered before the device read (to probes that may skip it): @value
+ * is 0, or what an earlier handler assigned.
+ */
+#define STAP_MMIO_EV_BEFORE		0x0200
+/*
+ * A handler may change this access: assigning @value changes what the
+ * driver reads or what the device is given, and the skip action keeps
+ * the access from the device.  Set on emulated accesses of up to 8 bytes.
+ */
+#define STAP_MMIO_EV_CHANGEABLE		0x0400
+
+/* Actions a handler may ask for (stap_mmio_event.action). */
+#define STAP_MMIO_ACT_SKIP		0x1	/* the device never sees it */
 
 /* Range flags (stap_mmio_ops.add_range). */
 #define STAP_MMIO_RANGE_READ		0x1	/* deliver reads */
 #define STAP_MMIO_RANGE_WRITE		0x2	/* deliver writes */
 #define STAP_MMIO_RANGE_MAP		0x4	/* deliver MAP/UNMAP events */
+/* deliver reads before the device access, so the probe may skip them */
+#define STAP_MMIO_RANGE_READ_BEFORE	0x8
+/* any access: the range's pages are armed */
 #define STAP_MMIO_RANGE_ACCESS		(STAP_MMIO_RANGE_READ | \
-					 STAP_MMIO_RANGE_WRITE)
+					 STAP_MMIO_RANGE_WRITE | \
+					 STAP_MMIO_RANGE_READ_BEFORE)
+
 
 /* Probes one session may have, and sessions that may be open at once. */
 #define STAP_MMIO_MAX_PROBES		256
@@ -94,6 +113,12 @@ struct stap_mmio_event {
 	 * the event: an event nobody acknowledged is counted undelivered.
 	 */
 	__u32 ack;
+	/*
+	 * The accessing context's struct pt_regs (0 for MAP/UNMAP): valid
+	 * only while the event is being delivered.
+	 */
+	__u64 regs;
+	__u32 action;		/* STAP_MMIO_ACT_*, set by handlers */
 };
 
 /* Per-session statistics, also summed into debugfs. */
@@ -109,6 +134,9 @@ struct stap_mmio_stats {
 	__u64 emulated;		/* accesses emulated in the page fault */
 	__u64 stepped;		/* ... single-stepped through the 2nd mapping */
 	__u64 present_steps;	/* ... single-stepped with the page present */
+	__u64 overrides;	/* accesses a handler changed or skipped */
+	__u64 skipped;		/* ... of which kept from the device */
+	__u64 override_refused;	/* changes asked for that could not be made */
 };
 
 /*
@@ -132,6 +160,17 @@ struct stap_mmio_ops {
 	int (*start)(int session);
 	void (*close)(int session);
 	int (*get_stats)(int session, struct stap_mmio_stats *stats);
+	/*
+	 * The call chain of the access being delivered on this CPU, from its
+	 * instruction outwards, by the kernel's unwinder: up to @max return
+	 * addresses into @pcs; returns how many (0 outside a delivery).
+	 */
+	int (*backtrace)(__u64 *pcs, unsigned int max);
+	/*
+	 * Ask that the access being delivered on this CPU not reach the
+	 * device (STAP_MMIO_ACT_SKIP): 0, or -ENOENT outside a delivery.
+	 */
+	int (*skip)(void);
 };
 
 /* The runtime's ops table: symbol_get(stap_mmio_ops) (EXPORT_SYMBOL_GPL). */

@@ -20,6 +20,8 @@ namespace stapmmio {
 namespace {
 
 const unsigned RANGE_READ = 0x1, RANGE_WRITE = 0x2, RANGE_MAP = 0x4;
+// reads delivered before the device access: for probes that may skip them
+const unsigned RANGE_READ_BEFORE = 0x8;
 const unsigned max_probes = 256;	// STAP_MMIO_MAX_PROBES
 
 std::string hex(uint64_t v)
@@ -571,7 +573,23 @@ void MmioLowering::lower_unit(Unit &u, bool is_user, bool aliases)
 		rewrite_body(u, p.body_first, p.body_last);
 		if (p.has_body2)
 			rewrite_body(u, p.body2_first, p.body2_last);
+		// a probe that may skip an access must see reads before them
+		if (body_calls(u, p.body_first, p.body_last, "mmio_skip"))
+			for (size_t r = ranges_before; r < ranges_.size(); r++)
+				if (ranges_[r].flags & RANGE_READ)
+					ranges_[r].flags = (ranges_[r].flags & ~RANGE_READ) |
+						RANGE_READ_BEFORE;
 	}
+}
+
+bool MmioLowering::body_calls(const Unit &u, size_t first, size_t last,
+			      const char *fn) const
+{
+	const auto &toks = u.script.tokens;
+	for (size_t i = first + 1; i + 1 < last; i++)
+		if (toks[i]->is_ident(fn) && toks[i + 1]->is_op("("))
+			return true;
+	return false;
 }
 
 std::string MmioLowering::render(const Unit &u)

@@ -71,6 +71,9 @@ private:
 	bool analyse_point(const ProbePoint &pp, Point &out);
 	std::string check_expression(const std::vector<Point> &pts,
 				     std::string &point_cond, bool &optional);
+	// does the body between tokens first and last call function fn?
+	bool body_calls(const Unit &u, size_t first, size_t last,
+			const char *fn) const;
 	void rewrite_body(Unit &u, size_t first, size_t last);
 	void lower_unit(Unit &u, bool is_user, bool aliases);
 	std::string render(const Unit &u);

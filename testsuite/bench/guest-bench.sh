@@ -2,9 +2,10 @@
 # guest-bench.sh - the guest half of `make bench` (run-bench is the host
 # half).  Runs in the lab guest as root, in one boot.
 #
-# usage: guest-bench.sh DIR BAR N K ROUNDS STORM_N BURSTS CONFIG...
+# usage: guest-bench.sh DIR BAR N K ROUNDS STORM_N BURSTS PF_PAGES PROFILE CONFIG...
 #   DIR      where the modules were put: stap_mmio.ko, mmio_exerciser.ko,
-#            and one stap module NAME.ko per stap configuration
+#            the page-fault loop `pagefault`, and one stap module NAME.ko
+#            per stap configuration
 #   BAR      the edu BAR's physical address the stap modules were compiled
 #            for; the run stops (exit 4, "bar-mismatch ACTUAL") when the
 #            guest's differs
@@ -13,7 +14,14 @@
 #   ROUNDS   rounds; every round runs every CONFIG once, in a shuffled order
 #   STORM_N  the sustained storm's `loop` count (0: none)
 #   BURSTS   the burst storm's sizes, comma-separated `burst` counts (0: none)
-#   CONFIG   untraced | mmiotrace | stap:NAME (the module DIR/NAME.ko)
+#   PF_PAGES the page-fault loop's pages (0: none): in every round, after
+#            the timed loops of untraced, mmiotrace and stap:empty, with the
+#            tracer or the session still armed, K runs of `pagefault
+#            PF_PAGES` (nothing touches the device meanwhile)
+#   PROFILE  1: the profiled runs after the rounds; 0: none
+#   CONFIG   untraced | mmiotrace | stap:NAME (the module DIR/NAME.ko);
+#            mmiotrace (here and in the storms) runs with the runtime
+#            unloaded, as the kernel's tracer runs without us
 #
 # Output, one record a line (run-bench parses it; anything else is chatter):
 #   bar PHYS
@@ -24,11 +32,24 @@
 #       script's handler saw in the K loops (printf: lines for the
 #       register; agg: the sum of its @count()s), "-" where the handler
 #       leaves no trace
+#   pagefault CONFIG ROUND PAGES FAULTS NS1,NS2,... KMMIO_COUNT
+#       K runs of the page-fault loop: PAGES fresh pages touched per run,
+#       FAULTS the minor faults the K runs took (getrusage), NSi the i-th
+#       run's ns; KMMIO_COUNT: the kernel's kmmio_count meanwhile (not 0:
+#       every page fault goes through kmmio_handler()), "-" while the
+#       runtime is unloaded (mmiotrace)
 #   kprobe LINE   the kprobe stap registered on stap_mmio_event, as
 #       /sys/kernel/debug/kprobes/list shows it (once)
-#   profile CONFIG ACCESSES NS P_ACCESSES PRE STEP POST CONSUMER
+#   profile CONFIG ACCESSES NS P_ACCESSES PRE STEP POST CONSUMER EMULATE EMULATED STEPPED PRESENT
 #       one profiled run (K loops) after the rounds: accesses made, their
-#       total ns, and the deltas of the runtime's profile_* statistics
+#       total ns, the deltas of the runtime's profile_* statistics, and
+#       of the accesses it handled by each path (debugfs forms: emulated,
+#       stepped through the second mapping, kmmio's present step); "-"
+#       where this runtime has no such figure
+#   forms PATH MNEMONIC COUNT
+#       the debugfs forms file before each unload of the runtime (for
+#       mmiotrace) and at the end: summed, every access this boot's
+#       sessions saw, by how it was handled and its instruction
 #   profile-absent REASON
 #   storm ours|mmiotrace MADE REPORTED NOTE
 #   burst ours|mmiotrace SIZE MADE REPORTED DELIVERED NOTE
@@ -39,12 +60,13 @@
 # "# mark storm-ours", "# mark storm-mmiotrace", "# mark burst-ours-SIZE"
 # and "# mark burst-mmiotrace-SIZE" (each window closed by the next mark).
 set -u
-DIR=$1 BAR=$2 N=$3 K=$4 ROUNDS=$5 STORM_N=$6 BURSTS=$7
-shift 7
+DIR=$1 BAR=$2 N=$3 K=$4 ROUNDS=$5 STORM_N=$6 BURSTS=$7 PF_PAGES=$8 PROFILE_RUN=$9
+shift 9
 EX=/sys/kernel/debug/mmio_exerciser
 TR=/sys/kernel/tracing
 STATS=/sys/kernel/debug/stap_mmio/stats
 PROFILE=/sys/module/stap_mmio/parameters/profile
+FORMS=/sys/kernel/debug/stap_mmio/forms
 
 err() { echo "error $*"; exit 1; }
 ex() { echo "$*" >$EX/cmd || err "exerciser command '$*' failed: $(grep '^# error' $EX/log | tail -n1)"; }
@@ -75,6 +97,16 @@ timed_loops() {
 		i=$((i + 1))
 	done
 	echo "$list"
+}
+
+# K runs of the page-fault loop, while what config $1 armed still is.
+pagefault() {
+	[ "$PF_PAGES" -gt 0 ] || return 0
+	set -- "$1" "$2" $("$DIR/pagefault" "$PF_PAGES" "$K") ||
+		err "the page-fault loop failed"
+	km=-
+	[ ! -r $STATS ] || km=$(stat_of kmmio_count)
+	echo "pagefault $1 $2 $3 $4 $5 $km"
 }
 
 STAP_PID=
@@ -130,15 +162,34 @@ staprun_losses() {
 	echo "transport-failures:${tf:-0},skipped:${sk:-0},other-warnings:$other"
 }
 
-# The kernel's tracer traces only mappings made while it is on.
+# The debugfs forms counts as "forms" records, kept until the end (the
+# callers' output may be captured); report.py sums them over the
+# runtime's loads.
+forms_dump() {
+	[ ! -r $FORMS ] || sed 's/^\([^ ]*\) \(.*\): \([0-9]*\)$/forms \1 \2 \3/' $FORMS >>/tmp/forms.records
+}
+
+# The kernel's tracer traces only mappings made while it is on.  It runs
+# alone, with the runtime unloaded: the runtime's kprobe on
+# kmmio_handler() would run on every one of mmiotrace's faults too (and
+# on every other page fault), which made mmiotrace ~250 guest
+# instructions slower per access than the kernel's tracer is.
 mmiotrace_on() {
 	ex unmap
+	forms_dump
+	i=0
+	until rmmod stap_mmio 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -le 100 ] || err "cannot unload stap_mmio for mmiotrace"
+		sleep 0.1
+	done
 	echo mmiotrace >$TR/current_tracer || err "cannot enable the mmiotrace tracer"
 	ex map
 }
 mmiotrace_off() {
 	ex unmap
 	echo nop >$TR/current_tracer
+	insmod "$DIR/stap_mmio.ko" || err "insmod stap_mmio.ko failed after mmiotrace"
 	ex map
 }
 
@@ -148,10 +199,12 @@ run_config() {
 	untraced)
 		ns=$(timed_loops)
 		echo "result $c $r $((2 * N)) - - $ns"
+		pagefault $c $r
 		;;
 	mmiotrace)
 		mmiotrace_on
 		ns=$(timed_loops)
+		pagefault $c $r
 		mmiotrace_off
 		echo "result $c $r $((2 * N)) - - $ns"
 		;;
@@ -161,6 +214,7 @@ run_config() {
 		e0=$(stat_of events)
 		ns=$(timed_loops)
 		e1=$(stat_of events)
+		[ $name != empty ] || pf=$(pagefault $c $r)
 		stap_stop $name
 		case $name in
 		printf) h=$(cat /tmp/$name.out* | grep -c "^[RW] 4 ") ;;
@@ -168,6 +222,7 @@ run_config() {
 		*) h=- ;;
 		esac
 		echo "result $c $r $((2 * N)) $((e1 - e0)) $h $ns"
+		[ $name != empty ] || [ -z "$pf" ] || echo "$pf"
 		rm -f /tmp/$name.out*
 		;;
 	*)
@@ -197,10 +252,21 @@ done
 
 # ---- where the time goes: the runtime's fault-path profile, after the
 # timed rounds so that its clock reads never reach a timed figure.
-profile_sums() {
-	echo "$(stat_of profile_accesses) $(stat_of profile_pre_ns) $(stat_of profile_step_ns) $(stat_of profile_post_ns) $(stat_of profile_consumer_ns)"
+# The accesses handled by each path: emulated, stepped, present_step.
+forms_sums() {
+	if [ -r $FORMS ]; then
+		awk '{ n[$1] += $NF } END { printf "%d %d %d", n["emulated"], n["stepped"], n["present_step"] }' $FORMS
+	else
+		echo "- - -"
+	fi
 }
-if [ ! -w $PROFILE ]; then
+profile_sums() {
+	emu=$(stat_of profile_emulate_ns)
+	echo "$(stat_of profile_accesses) $(stat_of profile_pre_ns) $(stat_of profile_step_ns) $(stat_of profile_post_ns) $(stat_of profile_consumer_ns) ${emu:--} $(forms_sums)"
+}
+if [ "$PROFILE_RUN" != 1 ]; then
+	echo "profile-absent not asked for (this boot measures no profile)"
+elif [ ! -w $PROFILE ]; then
 	echo "profile-absent this stap_mmio.ko has no profile parameter"
 elif ! stat_of profile_accesses | grep -q '^[0-9]'; then
 	echo "profile-absent $STATS has no profile_accesses"
@@ -219,7 +285,10 @@ else
 		    -v p0="$p0" -v p1="$p1" '{
 			n = split($0, t, ","); for (i = 1; i <= n; i++) ns += t[i]
 			split(p0, a, " "); split(p1, b, " ")
-			print "profile", c, acc, ns, b[1] - a[1], b[2] - a[2], b[3] - a[3], b[4] - a[4], b[5] - a[5]
+			printf "profile %s %d %d", c, acc, ns
+			for (i = 1; i <= 9; i++)
+				printf " %s", b[i] == "-" ? "-" : b[i] - a[i]
+			printf "\n"
 		}'
 	done
 fi
@@ -298,4 +367,6 @@ for b in $(echo "$BURSTS" | tr ',' ' '); do
 	set -- $(storm_mmiotrace burst "$b" "burst-mmiotrace-$b")
 	echo "burst mmiotrace $b $((2 * b)) $1 $2 $3"
 done
+forms_dump
+cat /tmp/forms.records 2>/dev/null
 exit 0

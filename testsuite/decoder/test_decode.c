@@ -61,6 +61,9 @@ struct tcase {
 	unsigned long long imm;
 	unsigned char vec_offset;
 	unsigned char opmask;
+	/* the memory operand's address, checked when has_ea */
+	unsigned char has_ea, eb, ei, es;
+	long long ed;
 };
 
 #define BYTES(...)	.b = { __VA_ARGS__ }, \
@@ -68,6 +71,10 @@ struct tcase {
 #define SRC(k, r)	.sk = (k), .sr = (r)
 #define DST(k, r, w, e)	.dk = (k), .dr = (r), .dw = (w), .de = (e)
 #define SIMM(v)		.sk = IMM, .imm = (v)
+#define EA(b_, i_, s_, d_)	.has_ea = 1, .eb = (b_), .ei = (i_), \
+			.es = (s_), .ed = (d_)
+#define NOREG		MMIO_EA_NONE
+#define RIP		MMIO_EA_RIP
 
 /* A case that must decode. */
 #define T(txt, w_, bytes, acc, wid, ...) \
@@ -596,6 +603,42 @@ static const struct tcase cases[] = {
 	/* ---- refused: not data accesses, or not understood ---- */
 	REFUSE("call qword ptr [rax]", "control transfer",
 	       BYTES(0xff, 0x10)),
+	/* ---- the memory operand's address (ea_base/index/scale/disp) ---- */
+	T("mov eax, dword ptr [rsp + 8]", "SIB, no index: rsp base",
+	  BYTES(0x8b, 0x44, 0x24, 0x08), RD, 4, DST(GPR, 0, 4, ZX),
+	  EA(4, NOREG, 1, 8)),
+	T("mov eax, dword ptr [r12 + r12*4 - 0x10]", "REX.X: index 4 is r12",
+	  BYTES(0x43, 0x8b, 0x44, 0xa4, 0xf0), RD, 4, DST(GPR, 0, 4, ZX),
+	  EA(12, 12, 4, -0x10)),
+	T("mov eax, dword ptr [r13]", "r13 base needs mod 1",
+	  BYTES(0x41, 0x8b, 0x45, 0x00), RD, 4, DST(GPR, 0, 4, ZX),
+	  EA(13, NOREG, 1, 0)),
+	T("mov eax, dword ptr [0x1000]", "SIB base 5, mod 0: no base",
+	  BYTES(0x41, 0x8b, 0x04, 0x25, 0x00, 0x10, 0x00, 0x00), RD, 4,
+	  DST(GPR, 0, 4, ZX), EA(NOREG, NOREG, 1, 0x1000)),
+	T("mov eax, dword ptr [rcx*4 - 0x1000]", "index, no base",
+	  BYTES(0x8b, 0x04, 0x8d, 0x00, 0xf0, 0xff, 0xff), RD, 4,
+	  DST(GPR, 0, 4, ZX), EA(NOREG, 1, 4, -0x1000)),
+	T("mov r8, qword ptr [rbp + rdx*2 + 0x7fffffff]", "disp32 max",
+	  BYTES(0x4c, 0x8b, 0x84, 0x55, 0xff, 0xff, 0xff, 0x7f), RD, 8,
+	  DST(GPR, 8, 8, 0), EA(5, 2, 2, 0x7fffffff)),
+	T("mov eax, dword ptr [rip - 0x80000000]", "RIP-relative",
+	  BYTES(0x8b, 0x05, 0x00, 0x00, 0x00, 0x80), RD, 4,
+	  DST(GPR, 0, 4, ZX), EA(RIP, NOREG, 1, -0x80000000LL)),
+	T("movabs rax, qword ptr [0x1122334455667788]", "moffs: absolute",
+	  BYTES(0x48, 0xa1, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11),
+	  RD, 8, DST(GPR, 0, 8, 0), EA(NOREG, NOREG, 1, 0x1122334455667788)),
+	T("vmovdqu xmm0, xmmword ptr [r8 + r9*8]", "VEX.X/B",
+	  BYTES(0xc4, 0x81, 0x7a, 0x6f, 0x04, 0xc8), RD, 16,
+	  DST(VEC, 0, 16, ZX), .flags = F_VEX, EA(8, 9, 8, 0)),
+	/* capstone 4.0.2 cannot decode it: vmovdqu32 xmm0, [r8+r9*8-0x10] */
+	T("", "EVEX.X/B, disp8*N: -1 * 16",
+	  BYTES(0x62, 0x91, 0x7e, 0x08, 0x6f, 0x44, 0xc8, 0xff), RD, 16,
+	  DST(VEC, 0, 16, ZX), .flags = F_EVEX, EA(8, 9, 8, -0x10)),
+	T("rep stosb byte ptr [rdi], al", "string op: no ModRM address",
+	  BYTES(0xf3, 0xaa), WR, 1, SRC(GPR, 0), .str = MMIO_STR_STOS,
+	  .flags = F_REP, EA(NOREG, NOREG, 1, 0)),
+
 	REFUSE("jmp qword ptr [rip]", "control transfer",
 	       BYTES(0xff, 0x25, 0x00, 0x00, 0x00, 0x00)),
 	REFUSE("lea rax, [rdi + 8]", "no memory access",
@@ -677,10 +720,21 @@ static int check_case(const struct tcase *c)
 	CHECK(in.xflags, c->xflags);
 	if (c->sk == VEC || c->dk == VEC)
 		CHECK(in.vec_offset, c->vec_offset);
+	if (c->has_ea) {
+		CHECK(in.ea_base, c->eb);
+		CHECK(in.ea_index, c->ei);
+		CHECK(in.ea_scale, c->es);
+		CHECK(in.ea_disp, c->ed);
+	}
+	if (c->str) {
+		CHECK(in.ea_base, MMIO_EA_NONE);
+		CHECK(in.ea_index, MMIO_EA_NONE);
+	}
 	CHECK(in.opmask, c->opmask);
 	CHECK(in.modrm_mem, c->str == 0 && !(c->b[0] >= 0xa0 &&
 					      c->b[0] <= 0xa3) &&
-	      !(c->n > 1 && c->b[0] == 0x48 && c->b[1] == 0xa3));
+	      !(c->n > 1 && c->b[0] == 0x48 && c->b[1] >= 0xa0 &&
+		c->b[1] <= 0xa3));
 	/* one byte fewer must fail, never read past */
 	if (mmio_decode(c->b, c->n - 1, &in) != -1)
 		fail(c, "decode with one byte missing", 0, -1);
@@ -688,6 +742,76 @@ static int check_case(const struct tcase *c)
 }
 
 #ifdef WITH_CAPSTONE
+/* A capstone address register as ea_base/ea_index: 0..15, RIP or NONE. */
+static int cs_ea_reg(unsigned int r)
+{
+	static const unsigned int r64[16] = {
+		X86_REG_RAX, X86_REG_RCX, X86_REG_RDX, X86_REG_RBX,
+		X86_REG_RSP, X86_REG_RBP, X86_REG_RSI, X86_REG_RDI,
+		X86_REG_R8, X86_REG_R9, X86_REG_R10, X86_REG_R11,
+		X86_REG_R12, X86_REG_R13, X86_REG_R14, X86_REG_R15,
+	};
+	static const unsigned int r32[16] = {
+		X86_REG_EAX, X86_REG_ECX, X86_REG_EDX, X86_REG_EBX,
+		X86_REG_ESP, X86_REG_EBP, X86_REG_ESI, X86_REG_EDI,
+		X86_REG_R8D, X86_REG_R9D, X86_REG_R10D, X86_REG_R11D,
+		X86_REG_R12D, X86_REG_R13D, X86_REG_R14D, X86_REG_R15D,
+	};
+	int i;
+
+	if (r == X86_REG_INVALID)
+		return MMIO_EA_NONE;
+	if (r == X86_REG_RIP || r == X86_REG_EIP)
+		return MMIO_EA_RIP;
+	for (i = 0; i < 16; i++)
+		if (r == r64[i] || r == r32[i])
+			return i;
+	return -1;
+}
+
+/*
+ * ea_base/ea_index/ea_scale/ea_disp agree with capstone's memory operand
+ * (every accepted case with a ModRM or moffs operand).  Returns 1 when
+ * checked.
+ */
+static int check_ea(csh h, const struct tcase *c)
+{
+	struct mmio_insn in;
+	cs_insn *ci;
+	cs_x86 *x;
+	size_t n;
+	int i, checked = 0;
+
+	if (c->ok || c->str || mmio_decode(c->b, c->n, &in))
+		return 0;
+	n = cs_disasm(h, c->b, c->n, 0, 1, &ci);
+	if (!n)
+		return 0;
+	x = &ci->detail->x86;
+	for (i = 0; i < x->op_count; i++) {
+		const cs_x86_op *op = &x->operands[i];
+		int base, index;
+
+		if (op->type != X86_OP_MEM)
+			continue;
+		base = cs_ea_reg(op->mem.base);
+		index = cs_ea_reg(op->mem.index);
+		CHECK(in.ea_base, base);
+		CHECK(in.ea_index, index);
+		if (index != MMIO_EA_NONE)
+			CHECK(in.ea_scale, op->mem.scale);
+		CHECK(in.ea_disp, op->mem.disp);
+		checked = 1;
+		break;
+	}
+	if (!checked) {
+		printf("FAIL: %s: capstone shows no memory operand\n", c->text);
+		failures++;
+	}
+	cs_free(ci, n);
+	return checked;
+}
+
 /* The bytes are the instruction the case says they are. */
 static void check_bytes(csh h, const struct tcase *c)
 {
@@ -718,18 +842,21 @@ int main(void)
 {
 	unsigned int i, passed = 0;
 #ifdef WITH_CAPSTONE
+	unsigned int ea_checked = 0;
 	csh h;
 
 	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK) {
 		printf("test_decode: capstone: cannot open\n");
 		return 1;
 	}
+	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
 #endif
 	for (i = 0; i < NCASES; i++) {
 		int before = failures;
 
 #ifdef WITH_CAPSTONE
 		check_bytes(h, &cases[i]);
+		ea_checked += check_ea(h, &cases[i]);
 #endif
 		check_case(&cases[i]);
 		if (failures == before)
@@ -737,6 +864,8 @@ int main(void)
 	}
 #ifdef WITH_CAPSTONE
 	cs_close(&h);
+	printf("test_decode: %u memory operand addresses agree with "
+	       "capstone\n", ea_checked);
 #endif
 	printf("test_decode: %u passed, %u failed\n", passed,
 	       (unsigned int)NCASES - passed);

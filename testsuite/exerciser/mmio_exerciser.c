@@ -51,6 +51,52 @@
  *			consumer cannot drain while it runs on this CPU);
  *			logs "# burst N OFF ns=T"; N is at most EX_BURST_MAX
  *   seq		the target's standard sequence (see edu_seq/sdhci_seq)
+ *   rmw KIND OFF [VAL]	one read-modify-write instruction on the register
+ *			at OFF: KIND is or32|or64 (lock or VAL, register
+ *			source), ori32|ori64 (lock or $0x5a0, immediate),
+ *			add32|add64 (add VAL, not locked), inc32|inc64,
+ *			xchg32|xchg64 (xchg with VAL), xadd32|xadd64 (lock
+ *			xadd VAL).  The device sees a read then a write;
+ *			both are logged ("R" then "W", accessor lock_orl,
+ *			addq, xchgl, ...).  xchg and xadd return the value
+ *			read; for the others the exerciser first reads the
+ *			register with readl/readq (logged too) and logs the
+ *			RMW's read as that value: only registers that read
+ *			back the same value twice qualify (edu: 0x04, 0x80..
+ *			0x97, 0x100..; not 0x08).  VAL defaults to 0x10.
+ *   smp NITER K [NTHREADS]
+ *			NTHREADS kthreads (default: one per online CPU, at
+ *			most EX_SMP_MAX), thread S bound to the S-th online
+ *			CPU, all released at once on the same edu page; each
+ *			does NITER iterations of: writel((S+1)<<24|I) and
+ *			readl() of its own register (edu_smp_regs[S]),
+ *			memcpy_toio() of 32 pattern bytes (seed S<<16|I) to
+ *			0x100+0x40*S, memcpy_fromio() of the 24 bytes at
+ *			0x80, and every K-th iteration (K=0: never) one rmw
+ *			on its register, the KIND cycling through the list
+ *			above (32-bit).  Each thread logs into its own
+ *			buffer; the command returns when all are done and
+ *			appends their logs, thread by thread, every access
+ *			line ending in " cpu=N" (the CPU that made it),
+ *			then "# smp thread S cpu=N iterations=NITER ns=T".
+ *			edu only.
+ *   hammer OFF [ROFF]	starts one kthread that writel()s 1, 2, 3, ... to
+ *			OFF (and readl()s ROFF after each write when given)
+ *			until "hammer_stop"; returns at once.  Accesses are
+ *			not logged one by one (the run is long): the values
+ *			written are exactly 1..N.  The thread calls
+ *			cond_resched() after each write (and read), then
+ *			udelay(hammer_delay) when that is set.
+ *   hammer_cpu N	bind the next hammer to CPU N (4294967295: unbound,
+ *			the default)
+ *   hammer_delay US	microseconds between iterations of the next
+ *			hammer (default 0, at most 10000): keeps QEMU's trace
+ *			of a long run to a manageable size
+ *			"info" shows the value written last so far
+ *			("hammer_writes N"), so a test can place an event
+ *			of its own in the run.
+ *   hammer_stop	stops it and logs "# hammer OFF writes=N last=N
+ *			reads=M ROFF ns=T" (ROFF 0x0 and reads=0 without one)
  *
  * Pattern: byte I of the pattern with seed S is
  *	x = (u32)S * 2654435761 + I * 40503;  byte = (x >> 24) ^ (x & 0xff)
@@ -60,10 +106,14 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/io.h>
 #include <linux/io-64-nonatomic-lo-hi.h>	/* newer kernels define *64_lo_hi only here */
 #include <linux/kernel.h>
+#include <linux/kthread.h>
 #include <linux/ktime.h>
+#include <linux/completion.h>
+#include <linux/cpumask.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
@@ -75,7 +125,7 @@
 #include <linux/vmalloc.h>
 #include <asm/cpufeature.h>
 
-#define EX_LOG_SIZE		(1024 * 1024)
+#define EX_LOG_SIZE		(4 * 1024 * 1024)
 #define EX_CMD_MAX		256
 #define EX_ARGS_MAX		6
 #define EX_STRING_MAX		4096
@@ -86,6 +136,8 @@
  * RCU stall (21 s) limits even on a loaded host.
  */
 #define EX_BURST_MAX		50000
+#define EX_SMP_MAX		4
+#define EX_SMP_LOG_SIZE		(EX_LOG_SIZE / 4)
 
 static bool map_at_load = true;
 module_param(map_at_load, bool, 0444);
@@ -217,38 +269,89 @@ static void __iomem *ex_base;
 static resource_size_t ex_phys;
 static resource_size_t ex_size;
 static bool ex_enabled_by_us;		/* sdhci: we enabled its decoding */
-static char *ex_log;
-static size_t ex_log_len;
-static bool ex_log_full;
+/*
+ * A log: the module's own (ex_mainlog, under ex_lock), or one per smp
+ * thread (its thread's alone until the thread is done).
+ */
+struct ex_logbuf {
+	char *buf;
+	size_t size;
+	size_t len;
+	bool full;
+};
+static struct ex_logbuf ex_mainlog;
 static struct dentry *ex_dir;
+
+static __printf(2, 0) void ex_vblogf(struct ex_logbuf *b, const char *fmt,
+				     va_list args)
+{
+	size_t room;
+	int n;
+
+	if (b->full)
+		return;
+	room = b->size - b->len;
+	n = vsnprintf(b->buf + b->len, room, fmt, args);
+	if (n >= room - 32) {
+		b->len += scnprintf(b->buf + b->len, b->size - b->len,
+				    "# log full\n");
+		b->full = true;
+		return;
+	}
+	b->len += n;
+}
+
+static __printf(2, 3) void ex_blogf(struct ex_logbuf *b, const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	ex_vblogf(b, fmt, args);
+	va_end(args);
+}
+
+/* Appends a thread's log (vsnprintf's precision cannot take its size). */
+static void ex_log_append(const char *text, size_t len)
+{
+	struct ex_logbuf *b = &ex_mainlog;
+
+	if (b->full)
+		return;
+	if (len >= b->size - b->len - 32) {
+		b->len += scnprintf(b->buf + b->len, b->size - b->len,
+				    "# log full\n");
+		b->full = true;
+		return;
+	}
+	memcpy(b->buf + b->len, text, len);
+	b->len += len;
+}
 
 static __printf(1, 2) void ex_logf(const char *fmt, ...)
 {
 	va_list args;
-	size_t room;
-	int n;
 
-	if (ex_log_full)
-		return;
-	room = EX_LOG_SIZE - ex_log_len;
 	va_start(args, fmt);
-	n = vsnprintf(ex_log + ex_log_len, room, fmt, args);
+	ex_vblogf(&ex_mainlog, fmt, args);
 	va_end(args);
-	if (n >= room - 32) {
-		ex_log_len += scnprintf(ex_log + ex_log_len,
-					EX_LOG_SIZE - ex_log_len,
-					"# log full\n");
-		ex_log_full = true;
-		return;
-	}
-	ex_log_len += n;
+}
+
+/* One access line; with cpu >= 0, " cpu=N" at its end (smp threads). */
+static void ex_blog_access(struct ex_logbuf *b, bool write, unsigned int width,
+			   u32 off, u64 val, const char *accessor, int cpu)
+{
+	if (cpu >= 0)
+		ex_blogf(b, "%c %u 0x%x 0x%llx %s cpu=%d\n", write ? 'W' : 'R',
+			 width, off, val, accessor, cpu);
+	else
+		ex_blogf(b, "%c %u 0x%x 0x%llx %s\n", write ? 'W' : 'R',
+			 width, off, val, accessor);
 }
 
 static void ex_log_access(bool write, unsigned int width, u32 off, u64 val,
 			  const char *accessor)
 {
-	ex_logf("%c %u 0x%x 0x%llx %s\n", write ? 'W' : 'R', width, off,
-		val, accessor);
+	ex_blog_access(&ex_mainlog, write, width, off, val, accessor, -1);
 }
 
 /* ---- the accessors ---------------------------------------------------- */
@@ -573,15 +676,23 @@ static int ex_check_pieces(u32 off, const struct ex_piece *p, unsigned int n)
 	return 0;
 }
 
-static void ex_log_pieces(bool write, u32 off, const u8 *buf,
-			  const struct ex_piece *p, unsigned int n,
-			  const char *accessor)
+static void ex_blog_pieces(struct ex_logbuf *b, bool write, u32 off,
+			   const u8 *buf, const struct ex_piece *p,
+			   unsigned int n, const char *accessor, int cpu)
 {
 	unsigned int i;
 
 	for (i = 0; i < n; i++)
-		ex_log_access(write, p[i].width, off + p[i].off,
-			      ex_get_le(buf + p[i].off, p[i].width), accessor);
+		ex_blog_access(b, write, p[i].width, off + p[i].off,
+			       ex_get_le(buf + p[i].off, p[i].width), accessor,
+			       cpu);
+}
+
+static void ex_log_pieces(bool write, u32 off, const u8 *buf,
+			  const struct ex_piece *p, unsigned int n,
+			  const char *accessor)
+{
+	ex_blog_pieces(&ex_mainlog, write, off, buf, p, n, accessor, -1);
 }
 
 enum ex_string_op { EX_TOIO, EX_FROMIO, EX_MEMSET };
@@ -739,12 +850,411 @@ static int ex_loop(u64 count, bool burst)
 	return 0;
 }
 
+/* ---- read-modify-write instructions ------------------------------------- */
+
+enum ex_rmw_kind { RMW_OR, RMW_ORI, RMW_ADD, RMW_INC, RMW_XCHG, RMW_XADD,
+		   NR_RMW };
+
+#define EX_ORI_IMM	0x5a0
+
+static const struct {
+	const char *name;
+	const char *acc[2];		/* accessor name: 4-byte, 8-byte */
+	bool returns_old;		/* the instruction yields the value read */
+} ex_rmw_kinds[NR_RMW] = {
+	[RMW_OR] = { "or", { "lock_orl", "lock_orq" }, false },
+	[RMW_ORI] = { "ori", { "lock_orl_imm", "lock_orq_imm" }, false },
+	[RMW_ADD] = { "add", { "addl", "addq" }, false },
+	[RMW_INC] = { "inc", { "incl", "incq" }, false },
+	[RMW_XCHG] = { "xchg", { "xchgl", "xchgq" }, true },
+	[RMW_XADD] = { "xadd", { "lock_xaddl", "lock_xaddq" }, true },
+};
+
+/*
+ * One RMW instruction on the register at addr.  Returns the value it read:
+ * the instruction's own result for xchg/xadd, else @pre (the caller read
+ * the register just before).  *written is the value it wrote.
+ */
+static u64 ex_rmw_insn(enum ex_rmw_kind k, unsigned int width,
+		       void __iomem *addr, u64 val, u64 pre, u64 *written)
+{
+	if (width == 4) {
+		u32 *p = (u32 __force *)addr;
+		u32 v = val;
+
+		switch (k) {
+		case RMW_OR:
+			asm volatile("lock orl %1, %0"
+				     : "+m" (*p) : "r" (v) : "memory", "cc");
+			*written = (u32)pre | v;
+			return pre;
+		case RMW_ORI:
+			asm volatile("lock orl %1, %0"
+				     : "+m" (*p) : "i" (EX_ORI_IMM) : "memory", "cc");
+			*written = (u32)pre | EX_ORI_IMM;
+			return pre;
+		case RMW_ADD:
+			asm volatile("addl %1, %0"
+				     : "+m" (*p) : "r" (v) : "memory", "cc");
+			*written = (u32)((u32)pre + v);
+			return pre;
+		case RMW_INC:
+			asm volatile("incl %0" : "+m" (*p) : : "memory", "cc");
+			*written = (u32)((u32)pre + 1);
+			return pre;
+		case RMW_XCHG:
+			asm volatile("xchgl %0, %1"
+				     : "+r" (v), "+m" (*p) : : "memory");
+			*written = (u32)val;
+			return v;
+		case RMW_XADD:
+			asm volatile("lock xaddl %0, %1"
+				     : "+r" (v), "+m" (*p) : : "memory", "cc");
+			*written = (u32)(v + (u32)val);
+			return v;
+		default:
+			break;
+		}
+	} else {
+		u64 *p = (u64 __force *)addr;
+		u64 v = val;
+
+		switch (k) {
+		case RMW_OR:
+			asm volatile("lock orq %1, %0"
+				     : "+m" (*p) : "r" (v) : "memory", "cc");
+			*written = pre | v;
+			return pre;
+		case RMW_ORI:
+			asm volatile("lock orq %1, %0"
+				     : "+m" (*p) : "i" (EX_ORI_IMM) : "memory", "cc");
+			*written = pre | EX_ORI_IMM;
+			return pre;
+		case RMW_ADD:
+			asm volatile("addq %1, %0"
+				     : "+m" (*p) : "r" (v) : "memory", "cc");
+			*written = pre + v;
+			return pre;
+		case RMW_INC:
+			asm volatile("incq %0" : "+m" (*p) : : "memory", "cc");
+			*written = pre + 1;
+			return pre;
+		case RMW_XCHG:
+			asm volatile("xchgq %0, %1"
+				     : "+r" (v), "+m" (*p) : : "memory");
+			*written = val;
+			return v;
+		case RMW_XADD:
+			asm volatile("lock xaddq %0, %1"
+				     : "+r" (v), "+m" (*p) : : "memory", "cc");
+			*written = v + val;
+			return v;
+		default:
+			break;
+		}
+	}
+	*written = pre;
+	return pre;
+}
+
+/* The read before (when needed), the RMW, and their log lines. */
+static void ex_rmw_logged(struct ex_logbuf *b, enum ex_rmw_kind k,
+			  unsigned int width, void __iomem *base, u32 off,
+			  u64 val, int cpu)
+{
+	void __iomem *addr = base + off;
+	u64 pre = 0, old, written;
+
+	if (!ex_rmw_kinds[k].returns_old) {
+		pre = width == 4 ? readl(addr) : readq(addr);
+		ex_blog_access(b, false, width, off, pre,
+			       width == 4 ? "readl" : "readq", cpu);
+	}
+	old = ex_rmw_insn(k, width, addr, val, pre, &written);
+	ex_blog_access(b, false, width, off, old,
+		       ex_rmw_kinds[k].acc[width == 8], cpu);
+	ex_blog_access(b, true, width, off, written,
+		       ex_rmw_kinds[k].acc[width == 8], cpu);
+}
+
+static int ex_rmw_cmd(const char *name, u32 off, u64 val, int nargs)
+{
+	unsigned int width = 0, i;
+	size_t len = strlen(name);
+	int ret;
+
+	if (len > 2 && !strcmp(name + len - 2, "32"))
+		width = 4;
+	else if (len > 2 && !strcmp(name + len - 2, "64"))
+		width = 8;
+	for (i = 0; width && i < NR_RMW; i++)
+		if (strlen(ex_rmw_kinds[i].name) == len - 2 &&
+		    !strncmp(name, ex_rmw_kinds[i].name, len - 2))
+			break;
+	if (!width || i == NR_RMW || nargs < 1 || nargs > 2) {
+		ex_logf("# error: rmw or32|or64|ori32|ori64|add32|add64|inc32|inc64|xchg32|xchg64|xadd32|xadd64 OFF [VAL]\n");
+		return -EINVAL;
+	}
+	if (nargs == 1)
+		val = 0x10;
+	ret = ex_check_mapped();
+	if (!ret)
+		ret = ex_check_range(off, width);
+	if (!ret)
+		ret = ex_check_width(off, width);
+	if (!ret && off % width) {
+		ex_logf("# error: 0x%x is not %u-byte aligned\n", off, width);
+		ret = -EINVAL;
+	}
+	if (!ret)
+		ret = ex_check_writable(off, width);
+	/* edu's factorial register changes by itself: no stable read. */
+	if (!ret && !unsafe && ex_cur == &ex_targets[TARGET_EDU] &&
+	    off < 0x0c && off + width > 0x08) {
+		ex_logf("# error: edu 0x08 does not read back what was read before\n");
+		ret = -EPERM;
+	}
+	if (ret)
+		return ret;
+	ex_rmw_logged(&ex_mainlog, i, width, ex_base, off, ex_mask(val, width),
+		      -1);
+	return 0;
+}
+
+/* ---- smp: every CPU on the same edu page at once ------------------------- */
+
+/* Thread S's own register for writel/readl and its RMWs. */
+static const u32 edu_smp_regs[EX_SMP_MAX] = { 0x80, 0x88, 0x90, 0x04 };
+
+#define EX_SMP_STRING	32		/* memcpy_toio() bytes per iteration */
+#define EX_SMP_FROMIO	24		/* memcpy_fromio() bytes at 0x80 */
+
+struct ex_smp_thread {
+	struct ex_logbuf log;
+	unsigned int slot;
+	int cpu;
+	u64 niter;
+	u64 k;
+	u64 ns;
+	struct completion done;
+};
+
+static struct completion ex_smp_go;
+
+static int ex_smp_worker(void *arg)
+{
+	struct ex_smp_thread *t = arg;
+	u32 roff = edu_smp_regs[t->slot];
+	u32 toff = 0x100 + 0x40 * t->slot;
+	void __iomem *reg = ex_base + roff;
+	struct ex_piece tp[EX_SMP_STRING], fp[EX_SMP_FROMIO];
+	unsigned int nt, nf, j;
+	u8 buf[EX_SMP_STRING];
+	u64 i, start;
+	u32 v;
+	int cpu;
+
+	nt = ex_movs_pieces(toff, EX_SMP_STRING, tp);
+	nf = ex_movs_pieces(0x80, EX_SMP_FROMIO, fp);
+	wait_for_completion(&ex_smp_go);
+	cpu = raw_smp_processor_id();
+	t->cpu = cpu;
+	start = ktime_get_ns();
+	for (i = 0; i < t->niter; i++) {
+		v = (t->slot + 1) << 24 | (u32)(i & 0xffffff);
+		writel(v, reg);
+		ex_blog_access(&t->log, true, 4, roff, v, "writel", cpu);
+		v = readl(reg);
+		ex_blog_access(&t->log, false, 4, roff, v, "readl", cpu);
+		for (j = 0; j < EX_SMP_STRING; j++)
+			buf[j] = ex_pattern_byte(t->slot << 16 | (u32)i, j);
+		memcpy_toio(ex_base + toff, buf, EX_SMP_STRING);
+		ex_blog_pieces(&t->log, true, toff, buf, tp, nt, "memcpy_toio",
+			       cpu);
+		memcpy_fromio(buf, ex_base + 0x80, EX_SMP_FROMIO);
+		ex_blog_pieces(&t->log, false, 0x80, buf, fp, nf,
+			       "memcpy_fromio", cpu);
+		if (t->k && i % t->k == t->k - 1)
+			ex_rmw_logged(&t->log, (i / t->k) % NR_RMW, 4, ex_base,
+				      roff, 0x10 << (i % 8), cpu);
+		if ((i & 63) == 63)
+			cond_resched();
+	}
+	t->ns = ktime_get_ns() - start;
+	complete(&t->done);
+	return 0;
+}
+
+static int ex_smp(u64 niter, u64 k, u64 nthreads, int nargs)
+{
+	struct ex_smp_thread *t;
+	struct task_struct *task;
+	unsigned int started = 0, i;
+	int ret, cpu;
+
+	ret = ex_check_mapped();
+	if (ret)
+		return ret;
+	if (ex_cur != &ex_targets[TARGET_EDU]) {
+		ex_logf("# error: smp runs on edu only\n");
+		return -EINVAL;
+	}
+	if (nargs < 3)
+		nthreads = min_t(unsigned int, num_online_cpus(), EX_SMP_MAX);
+	if (!nthreads || nthreads > EX_SMP_MAX || !niter || niter > 0xffffff) {
+		ex_logf("# error: smp NITER(1..%u) K [NTHREADS(1..%u)]\n",
+			0xffffff, EX_SMP_MAX);
+		return -EINVAL;
+	}
+	t = kcalloc(nthreads, sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+	init_completion(&ex_smp_go);
+	cpu = -1;
+	for (i = 0; i < nthreads; i++) {
+		t[i].log.size = EX_SMP_LOG_SIZE;
+		t[i].log.buf = vmalloc(EX_SMP_LOG_SIZE);
+		if (!t[i].log.buf) {
+			ret = -ENOMEM;
+			break;
+		}
+		t[i].slot = i;
+		t[i].niter = niter;
+		t[i].k = k;
+		t[i].cpu = -1;
+		init_completion(&t[i].done);
+		cpu = cpumask_next(cpu, cpu_online_mask);
+		if (cpu >= nr_cpu_ids)
+			cpu = cpumask_first(cpu_online_mask);
+		task = kthread_create_on_cpu(ex_smp_worker, &t[i], cpu,
+					     "mmio_ex_smp/%u");
+		if (IS_ERR(task)) {
+			ret = PTR_ERR(task);
+			break;
+		}
+		wake_up_process(task);
+		started++;
+	}
+	/* Release them all at once (or let the started ones finish). */
+	complete_all(&ex_smp_go);
+	for (i = 0; i < started; i++)
+		wait_for_completion(&t[i].done);
+	for (i = 0; i < started; i++) {
+		ex_log_append(t[i].log.buf, t[i].log.len);
+		ex_logf("# smp thread %u cpu=%d iterations=%llu ns=%llu\n",
+			i, t[i].cpu, niter, t[i].ns);
+	}
+	if (ret)
+		ex_logf("# error: smp started %u of %llu threads: %d\n",
+			started, nthreads, ret);
+	for (i = 0; i < nthreads; i++)
+		vfree(t[i].log.buf);
+	kfree(t);
+	return ret;
+}
+
+/* ---- hammer: one thread writing 1, 2, 3, ... until told to stop ---------- */
+
+static struct task_struct *ex_hammer_task;
+static u32 ex_hammer_off, ex_hammer_roff;
+static bool ex_hammer_reads_on;
+static u64 ex_hammer_writes, ex_hammer_reads, ex_hammer_ns;
+static unsigned int ex_hammer_delay;
+static int ex_hammer_cpu = -1;
+
+static int ex_hammer_fn(void *arg)
+{
+	void __iomem *w = ex_base + ex_hammer_off;
+	void __iomem *r = ex_base + ex_hammer_roff;
+	u64 start = ktime_get_ns();
+	u32 i = 0;
+
+	while (!kthread_should_stop()) {
+		writel(++i, w);
+		WRITE_ONCE(ex_hammer_writes, i);
+		if (ex_hammer_reads_on) {
+			readl(r);
+			WRITE_ONCE(ex_hammer_reads, ex_hammer_reads + 1);
+		}
+		cond_resched();
+		if (ex_hammer_delay)
+			udelay(ex_hammer_delay);
+	}
+	ex_hammer_ns = ktime_get_ns() - start;
+	return 0;
+}
+
+static int ex_hammer_start(u32 off, u32 roff, int nargs)
+{
+	struct task_struct *task;
+	int ret;
+
+	if (ex_hammer_task) {
+		ex_logf("# error: the hammer already runs\n");
+		return -EBUSY;
+	}
+	if (nargs < 1 || nargs > 2) {
+		ex_logf("# error: hammer OFF [ROFF]\n");
+		return -EINVAL;
+	}
+	ret = ex_check_mapped();
+	if (!ret)
+		ret = ex_check_range(off, 4);
+	if (!ret)
+		ret = ex_check_width(off, 4);
+	if (!ret)
+		ret = ex_check_writable(off, 4);
+	if (!ret && nargs == 2)
+		ret = ex_check_range(roff, 4);
+	if (!ret && (off % 4 || roff % 4)) {
+		ex_logf("# error: hammer offsets must be 4-byte aligned\n");
+		ret = -EINVAL;
+	}
+	if (ret)
+		return ret;
+	ex_hammer_off = off;
+	ex_hammer_roff = nargs == 2 ? roff : 0;
+	ex_hammer_reads_on = nargs == 2;
+	ex_hammer_writes = 0;
+	ex_hammer_reads = 0;
+	ex_hammer_ns = 0;
+	if (ex_hammer_cpu >= 0)
+		task = kthread_create_on_cpu(ex_hammer_fn, NULL, ex_hammer_cpu,
+					     "mmio_ex_hammer/%u");
+	else
+		task = kthread_create(ex_hammer_fn, NULL, "mmio_ex_hammer");
+	if (!IS_ERR(task))
+		wake_up_process(task);
+	if (IS_ERR(task)) {
+		ex_logf("# error: hammer thread: %ld\n", PTR_ERR(task));
+		return PTR_ERR(task);
+	}
+	ex_hammer_task = task;
+	return 0;
+}
+
+static int ex_hammer_stop(void)
+{
+	if (!ex_hammer_task) {
+		ex_logf("# error: no hammer runs\n");
+		return -ESRCH;
+	}
+	kthread_stop(ex_hammer_task);
+	ex_hammer_task = NULL;
+	ex_logf("# hammer 0x%x writes=%llu last=%llu reads=%llu 0x%x ns=%llu\n",
+		ex_hammer_off, ex_hammer_writes, ex_hammer_writes,
+		ex_hammer_reads, ex_hammer_roff, ex_hammer_ns);
+	return 0;
+}
+
 /* ---- mapping --------------------------------------------------------------- */
 
 static void ex_unmap(void)
 {
 	if (!ex_base)
 		return;
+	if (ex_hammer_task)
+		ex_hammer_stop();
 	if (ex_pdev == edu_pdev && ex_cur == &ex_targets[TARGET_EDU]) {
 		pci_iounmap(ex_pdev, ex_base);
 	} else {
@@ -892,6 +1402,8 @@ static int ex_run(char *line, bool in_seq)
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[0], "target"))
 			break;
+		if (i == 1 && !strcmp(argv[0], "rmw"))
+			continue;	/* the kind */
 		if (kstrtou64(argv[i], 0, &num[i])) {
 			ex_logf("# error: '%s' is not a number\n", argv[i]);
 			return -EINVAL;
@@ -912,8 +1424,8 @@ static int ex_run(char *line, bool in_seq)
 		return 0;
 	}
 	if (!strcmp(argv[0], "clear") && argc == 1) {
-		ex_log_len = 0;
-		ex_log_full = false;
+		ex_mainlog.len = 0;
+		ex_mainlog.full = false;
 		return 0;
 	}
 	if (!strcmp(argv[0], "target") && argc == 2)
@@ -930,6 +1442,36 @@ static int ex_run(char *line, bool in_seq)
 		return ex_loop(num[1], true);
 	if (!strcmp(argv[0], "seq") && argc == 1 && !in_seq)
 		return ex_seq();
+	if (!strcmp(argv[0], "rmw") && argc >= 2) {
+		if (argc > 2 && num[2] > U32_MAX) {
+			ex_logf("# error: offset 0x%llx too large\n", num[2]);
+			return -ERANGE;
+		}
+		return ex_rmw_cmd(argv[1], num[2], num[3], argc - 2);
+	}
+	if (!strcmp(argv[0], "smp") && (argc == 3 || argc == 4))
+		return ex_smp(num[1], num[2], num[3], argc - 1);
+	if (!strcmp(argv[0], "hammer") && (argc == 2 || argc == 3))
+		return ex_hammer_start(num[1], num[2], argc - 1);
+	if (!strcmp(argv[0], "hammer_stop") && argc == 1)
+		return ex_hammer_stop();
+	if (!strcmp(argv[0], "hammer_cpu") && argc == 2) {
+		if (num[1] != U32_MAX && num[1] != U64_MAX &&
+		    (num[1] >= nr_cpu_ids || !cpu_online(num[1]))) {
+			ex_logf("# error: CPU %llu is not online\n", num[1]);
+			return -EINVAL;
+		}
+		ex_hammer_cpu = num[1] >= nr_cpu_ids ? -1 : (int)num[1];
+		return 0;
+	}
+	if (!strcmp(argv[0], "hammer_delay") && argc == 2) {
+		if (num[1] > 10000) {
+			ex_logf("# error: hammer_delay is at most 10000 us\n");
+			return -EINVAL;
+		}
+		ex_hammer_delay = num[1];
+		return 0;
+	}
 	if (!strncmp(argv[0], "rep_", 4) && (argc == 3 || argc == 4)) {
 		bool write = argv[0][4] == 'w';
 		unsigned int width;
@@ -977,7 +1519,8 @@ static ssize_t ex_log_read(struct file *file, char __user *ubuf,
 	ssize_t ret;
 
 	mutex_lock(&ex_lock);
-	ret = simple_read_from_buffer(ubuf, count, ppos, ex_log, ex_log_len);
+	ret = simple_read_from_buffer(ubuf, count, ppos, ex_mainlog.buf,
+				      ex_mainlog.len);
 	mutex_unlock(&ex_lock);
 	return ret;
 }
@@ -1000,6 +1543,8 @@ static int ex_info_show(struct seq_file *m, void *unused)
 	seq_printf(m, "virt 0x%lx\n", (unsigned long)ex_base);
 	seq_printf(m, "mapped %d\n", ex_base ? 1 : 0);
 	seq_printf(m, "fsrs %d\n", boot_cpu_has(X86_FEATURE_FSRS) ? 1 : 0);
+	/* The hammer's last value written so far (0: none running yet). */
+	seq_printf(m, "hammer_writes %llu\n", READ_ONCE(ex_hammer_writes));
 	mutex_unlock(&ex_lock);
 	return 0;
 }
@@ -1062,9 +1607,10 @@ static int __init ex_init(void)
 {
 	int ret;
 
-	ex_log = vzalloc(EX_LOG_SIZE);
-	if (!ex_log)
+	ex_mainlog.buf = vzalloc(EX_LOG_SIZE);
+	if (!ex_mainlog.buf)
 		return -ENOMEM;
+	ex_mainlog.size = EX_LOG_SIZE;
 
 	mutex_lock(&ex_lock);
 	ret = ex_set_target(target);
@@ -1093,7 +1639,7 @@ static int __init ex_init(void)
 	return 0;
 
 free_log:
-	vfree(ex_log);
+	vfree(ex_mainlog.buf);
 	return ret;
 }
 
@@ -1104,7 +1650,7 @@ static void __exit ex_exit(void)
 	ex_unmap();
 	mutex_unlock(&ex_lock);
 	pci_unregister_driver(&ex_edu_driver);
-	vfree(ex_log);
+	vfree(ex_mainlog.buf);
 }
 
 module_init(ex_init);

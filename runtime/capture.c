@@ -40,27 +40,17 @@ static u64 smmio_bswap(u64 v, unsigned int width)
 	}
 }
 
-unsigned long *smmio_gpr(struct pt_regs *regs, unsigned int reg)
-{
-	switch (reg & 15) {
-	case 0: return &regs->ax;
-	case 1: return &regs->cx;
-	case 2: return &regs->dx;
-	case 3: return &regs->bx;
-	case 4: return &regs->sp;
-	case 5: return &regs->bp;
-	case 6: return &regs->si;
-	case 7: return &regs->di;
-	case 8: return &regs->r8;
-	case 9: return &regs->r9;
-	case 10: return &regs->r10;
-	case 11: return &regs->r11;
-	case 12: return &regs->r12;
-	case 13: return &regs->r13;
-	case 14: return &regs->r14;
-	default: return &regs->r15;
-	}
-}
+/* Where general register N (encoding order) is in struct pt_regs. */
+const u8 smmio_gpr_offset[16] = {
+	offsetof(struct pt_regs, ax), offsetof(struct pt_regs, cx),
+	offsetof(struct pt_regs, dx), offsetof(struct pt_regs, bx),
+	offsetof(struct pt_regs, sp), offsetof(struct pt_regs, bp),
+	offsetof(struct pt_regs, si), offsetof(struct pt_regs, di),
+	offsetof(struct pt_regs, r8), offsetof(struct pt_regs, r9),
+	offsetof(struct pt_regs, r10), offsetof(struct pt_regs, r11),
+	offsetof(struct pt_regs, r12), offsetof(struct pt_regs, r13),
+	offsetof(struct pt_regs, r14), offsetof(struct pt_regs, r15),
+};
 
 struct smmio_vec {
 	u64 q[4];
@@ -408,7 +398,6 @@ void smmio_emit_unknown(struct smmio_cpu_state *st, struct pt_regs *regs)
 	smmio_deliver_access(st->span->map, &ev);
 }
 
-NOKPROBE_SYMBOL(smmio_gpr);
 NOKPROBE_SYMBOL(smmio_save_xmm);
 NOKPROBE_SYMBOL(smmio_save_ymm);
 NOKPROBE_SYMBOL(smmio_read_vec);

@@ -39,28 +39,41 @@
 #include <linux/kdebug.h>
 #include <linux/notifier.h>
 #include <linux/err.h>
+#include <linux/percpu.h>
 #include <asm/debugreg.h>
 #include "fault.h"
 #include "mmio_emulate.h"
 
 DEFINE_PER_CPU(struct smmio_cpu_state, smmio_cpu);
 
-/* Accesses per way of handling and mnemonic (debugfs "forms"). */
-static DEFINE_PER_CPU(u32 [3][256], smmio_form_counts);
+/*
+ * Accesses per way of handling and mnemonic (debugfs "forms").  Allocated
+ * at load: a module's static per-CPU space is small.
+ */
+struct smmio_form_counts {
+	u32 n[3][256];
+};
+
+static struct smmio_form_counts __percpu *smmio_form_counts;
 
 void smmio_count_form(enum smmio_plan plan, const struct mmio_insn *insn)
 {
-	this_cpu_inc(smmio_form_counts[plan][insn ? insn->mnem : 0]);
+	this_cpu_inc(smmio_form_counts->n[plan][insn ? insn->mnem : 0]);
 }
 
 /* The total of one (plan, mnemonic) cell over all CPUs. */
 u64 smmio_form_count(enum smmio_plan plan, unsigned int mnem)
 {
+	struct smmio_form_counts __percpu *c;
 	u64 sum = 0;
 	int cpu;
 
+	rcu_read_lock();
+	c = READ_ONCE(smmio_form_counts);
 	for_each_possible_cpu(cpu)
-		sum += per_cpu(smmio_form_counts, cpu)[plan][mnem];
+		if (c)
+			sum += per_cpu_ptr(c, cpu)->n[plan][mnem];
+	rcu_read_unlock();
 	return sum;
 }
 
@@ -307,22 +320,33 @@ int smmio_fault_init(void)
 {
 	int ret;
 
+	smmio_form_counts = alloc_percpu(struct smmio_form_counts);
+	if (!smmio_form_counts)
+		return -ENOMEM;
 	ret = register_die_notifier(&smmio_step_nb);
 	if (ret)
-		return ret;
+		goto out_free;
 	ret = register_kprobe(&smmio_kmmio_kprobe);
-	if (ret) {
-		pr_err(SMMIO_NAME ": cannot hook kmmio_handler: %d\n", ret);
-		unregister_die_notifier(&smmio_step_nb);
-	}
+	if (!ret)
+		return 0;
+	pr_err(SMMIO_NAME ": cannot hook kmmio_handler: %d\n", ret);
+	unregister_die_notifier(&smmio_step_nb);
+out_free:
+	free_percpu(smmio_form_counts);
 	return ret;
 }
 
 /* Process context, at unload: no page of ours is armed any more. */
 void smmio_fault_exit(void)
 {
+	struct smmio_form_counts __percpu *counts;
+
 	unregister_kprobe(&smmio_kmmio_kprobe);
 	unregister_die_notifier(&smmio_step_nb);
+	counts = smmio_form_counts;
+	WRITE_ONCE(smmio_form_counts, NULL);
+	synchronize_rcu();	/* debugfs readers (stats.c) */
+	free_percpu(counts);
 	if (smmio_kmmio_kprobe.nmissed)
 		pr_warn(SMMIO_NAME ": %lu faults reached kmmio while a kprobe was running (single-stepped by kmmio)\n",
 			smmio_kmmio_kprobe.nmissed);

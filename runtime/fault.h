@@ -68,7 +68,15 @@ DECLARE_PER_CPU(struct smmio_cpu_state, smmio_cpu);
 void smmio_decode_insn(struct smmio_cpu_state *st);
 
 /* capture.c */
-unsigned long *smmio_gpr(struct pt_regs *regs, unsigned int reg);
+extern const u8 smmio_gpr_offset[16];
+
+/* General register @reg (0..15, encoding order: rax rcx rdx rbx rsp ...). */
+static __always_inline unsigned long *smmio_gpr(struct pt_regs *regs,
+						unsigned int reg)
+{
+	return (unsigned long *)((u8 *)regs + smmio_gpr_offset[reg & 15]);
+}
+
 bool smmio_read_vec(unsigned int reg, unsigned int offset, unsigned int width,
 		    u64 *out);
 bool smmio_read_ram(unsigned long addr, unsigned int len, void *out);

@@ -13,6 +13,7 @@
 #include <linux/hash.h>
 #include <linux/kprobes.h>
 #include "fault.h"
+#include "mmio_emulate.h"
 
 /*
  * Decodes by instruction address; the bytes are compared on every hit.
@@ -93,6 +94,8 @@ void smmio_decode_insn(struct smmio_cpu_state *st)
 	st->decoded = st->raw_len &&
 		      mmio_decode(st->raw, st->raw_len, &st->insn) == 0 &&
 		      st->insn.access;
+	if (st->decoded)
+		mmio_emulate_prepare(&st->insn);
 	e->ip = st->ip;
 	e->ok = st->decoded;
 	e->insn = st->insn;

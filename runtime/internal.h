@@ -168,6 +168,7 @@ int smmio_rearm_all(const struct smmio_dispatch *d, int *conflicts);
 int smmio_ranges_conflicts(const struct smmio_range *r, unsigned int n);
 void smmio_prepare_aliases(const struct smmio_range *r, unsigned int n);
 struct smmio_span *smmio_span_lookup(unsigned long addr);
+void smmio_sync_tlbs(void);
 unsigned long smmio_mapping_count_missed(void);
 typedef void (*smmio_mapping_fn_t)(struct smmio_mapping *m, void *arg);
 void smmio_visit_mappings(smmio_mapping_fn_t fn, void *arg);

@@ -41,6 +41,7 @@
 #include <linux/mutex.h>
 #include <linux/err.h>
 #include <linux/vmalloc.h>
+#include <linux/workqueue.h>
 #include <asm/pgtable.h>
 #include "internal.h"
 
@@ -134,6 +135,43 @@ static void smmio_span_index_rebuild(void)
 	rcu_assign_pointer(smmio_span_index, x);
 	if (old)
 		kfree_rcu(old, rcu);
+}
+
+/*
+ * Arming clears a page's entry and flushes this CPU's TLB only (kmmio's
+ * rule): another CPU that used the page just before may keep its
+ * translation and never fault on it.  So after arming, every CPU drops
+ * the translations of every armed page.  IPI context: interrupts off.
+ */
+static void smmio_invlpg_armed(void *unused)
+{
+	struct smmio_span_index *x = rcu_dereference_sched(smmio_span_index);
+	unsigned long va;
+	unsigned int i;
+
+	for (i = 0; x && i < x->n; i++)
+		for (va = x->e[i].start; va < x->e[i].end; va += PAGE_SIZE)
+			asm volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
+
+static void smmio_tlb_work_fn(struct work_struct *work)
+{
+	on_each_cpu(smmio_invlpg_armed, NULL, 1);
+}
+
+static DECLARE_WORK(smmio_tlb_work, smmio_tlb_work_fn);
+
+/*
+ * After arming: no CPU may keep using an armed page.  Process context
+ * waits for every CPU; atomic context (a session closing in its end
+ * probe reshapes what stays armed) has it done shortly by a work item.
+ */
+void smmio_sync_tlbs(void)
+{
+	if (preemptible())
+		on_each_cpu(smmio_invlpg_armed, NULL, 1);
+	else
+		schedule_work(&smmio_tlb_work);
 }
 
 /* Take a disarmed span out of the published index, in place. */
@@ -954,6 +992,7 @@ void smmio_mappings_exit(void)
 	spin_unlock_irqrestore(&smmio_lock, flags);
 	if (idx)
 		kfree_rcu(idx, rcu);
+	flush_work(&smmio_tlb_work);
 	smmio_alias_exit();
 }
 

@@ -657,6 +657,7 @@ static int cls_alu(struct mmio_dec *d, struct mmio_insn *in)
 	unsigned int w = op_width(d);
 
 	in->mnem = alu_mnem[(d->opcode >> 3) & 7];
+	gpr_kind(d, w == 1, &in->reg_kind, &in->reg_num);
 	switch (T_CLS(d->ent)) {
 	case C_ALU_MR:
 		rmw_computed(in, w);

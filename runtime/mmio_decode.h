@@ -117,6 +117,19 @@ struct mmio_insn {
 	u8 ea_index;		/* 0..15 or MMIO_EA_NONE */
 	u8 ea_scale;		/* 1, 2, 4 or 8 */
 	s64 ea_disp;		/* sign-extended displacement, or moffs */
+	/*
+	 * The ModRM.reg general register the ALU forms (ADD..CMP r/m,r and
+	 * r,r/m; TEST r/m,r) compute with: kind GPR or GPR8H and number as
+	 * for src_kind/src_reg; kind NONE for every other instruction.
+	 */
+	u8 reg_kind;
+	u8 reg_num;
+	/*
+	 * Not the decoder's: mmio_emulate_prepare() notes here which of the
+	 * emulator's forms this is (0: not looked up yet), so a decode kept
+	 * in a cache needs no lookup when it runs again.
+	 */
+	u8 emu_form;
 };
 
 #define MMIO_EA_NONE		0xff	/* no base / no index register */

@@ -58,6 +58,7 @@ enum emu_handler {
 	H_ALU_IMM,	/* ADD..CMP r/m, imm (80/81/83); TEST r/m, imm */
 	H_SHIFT,	/* ROL..SAR r/m by 1, imm8 or CL (c0/c1, d0-d3) */
 	H_BT_IMM,	/* BT/BTS/BTR/BTC r/m, imm8 (0f ba /4-/7) */
+	H_ALU_REG,	/* ADD..CMP r/m, r and r, r/m; TEST r/m, r */
 };
 
 #define K(kind)		(1u << (kind))
@@ -117,6 +118,10 @@ static const struct emu_form emu_forms[] = {
 	 * a register operand (00-3b, 84/85...) are not here: the decoder does
 	 * not report that register for COMPUTED forms.
 	 */
+	FORM(0, 0x00, 0x3b, ANY_REG, ENC_LEG, H_ALU_REG,
+	     K(MMIO_OPND_COMPUTED) | K_NONE, K(MMIO_OPND_COMPUTED)),
+	FORM(0, 0x84, 0x85, ANY_REG, ENC_LEG, H_ALU_REG, K_NONE,
+	     K(MMIO_OPND_COMPUTED)),
 	FORM(0, 0x80, 0x83, ANY_REG, ENC_LEG, H_ALU_IMM,
 	     K(MMIO_OPND_COMPUTED) | K_NONE, K(MMIO_OPND_COMPUTED)),
 	FORM(0, 0xf6, 0xf7, 0, ENC_LEG, H_ALU_IMM, K_NONE,
@@ -225,7 +230,7 @@ static const struct emu_form *emu_find(const struct mmio_insn *in)
 		if ((in->flags & MMIO_INSN_LOCK) && f->handler != H_XCHG &&
 		    f->handler != H_CMPXCHG && f->handler != H_XADD &&
 		    f->handler != H_UNARY && f->handler != H_ALU_IMM &&
-		    f->handler != H_BT_IMM)
+		    f->handler != H_BT_IMM && f->handler != H_ALU_REG)
 			continue;
 		return f;
 	}
@@ -259,9 +264,29 @@ static const struct emu_form *emu_form(const struct mmio_insn *in)
 	return ok ? f : NULL;
 }
 
+#define EMU_FORM_NONE	0xff	/* mmio_insn.emu_form: looked up, none */
+
+/* The form of @in, through the note mmio_emulate_prepare() left. */
+static const struct emu_form *emu_form_of(const struct mmio_insn *in)
+{
+	if (in->emu_form == EMU_FORM_NONE)
+		return NULL;
+	if (in->emu_form && in->emu_form <= EMU_NFORMS)
+		return &emu_forms[in->emu_form - 1];
+	return emu_form(in);
+}
+
 int mmio_emulate_supported(const struct mmio_insn *in)
 {
-	return emu_form(in) != NULL;
+	return emu_form_of(in) != NULL;
+}
+
+int mmio_emulate_prepare(struct mmio_insn *in)
+{
+	const struct emu_form *f = emu_form(in);
+
+	in->emu_form = f ? (u8)(f - emu_forms) + 1 : EMU_FORM_NONE;
+	return f != NULL;
 }
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -665,6 +690,67 @@ static int em_unary(struct emu_ctx *c)
  * write of the result.  The immediate is in in->imm, sign-extended and
  * truncated to the width by the decoder.
  */
+/*
+ * ADD..CMP with a register: r/m OP= reg (00-39 with bit 1 clear), reg OP=
+ * r/m (bit 1 set), TEST r/m, reg (84/85).  CMP and TEST only read.
+ */
+static int em_alu_reg(struct emu_ctx *c)
+{
+	const struct mmio_insn *in = c->in;
+	unsigned int w = in->width;
+	unsigned int op = in->opcode >= 0x84 ? 8 : (in->opcode >> 3) & 7;
+	int to_reg = in->opcode < 0x40 && (in->opcode & 2);
+	u64 g, m, v, s, fl = c->r->flags;
+	u8 buf[8];
+
+	if ((in->opcode < 0x40 && (in->opcode & 7) > 3) ||
+	    (in->reg_kind != MMIO_OPND_GPR && in->reg_kind != MMIO_OPND_GPR8H))
+		return MMIO_EMU_UNSUPPORTED;
+	g = gpr_get(c->r, in->reg_kind, in->reg_num, w);
+	dev_read(c->env, c->ea, w, buf);
+	m = le_get(buf, w);
+	v = to_reg ? g : m;
+	s = to_reg ? m : g;
+	switch (op) {
+	case 0:
+		FOP_WIDTHS(FOP_ADD, w, v, s, fl);
+		break;
+	case 1:
+		FOP_WIDTHS(FOP_OR, w, v, s, fl);
+		break;
+	case 2:
+		FOP_WIDTHS(FOP_ADC, w, v, s, fl);
+		break;
+	case 3:
+		FOP_WIDTHS(FOP_SBB, w, v, s, fl);
+		break;
+	case 4:
+		FOP_WIDTHS(FOP_AND, w, v, s, fl);
+		break;
+	case 5:
+		FOP_WIDTHS(FOP_SUB, w, v, s, fl);
+		break;
+	case 6:
+		FOP_WIDTHS(FOP_XOR, w, v, s, fl);
+		break;
+	case 7:
+		FOP_WIDTHS(FOP_CMP, w, v, s, fl);
+		break;
+	default:
+		FOP_WIDTHS(FOP_TEST, w, v, s, fl);
+		break;
+	}
+	if (op < 7 && to_reg) {
+		gpr_set(c->r, in->reg_kind, in->reg_num, w, v & width_mask(w));
+	} else if (op < 7) {
+		le_put(buf, v, w);
+		dev_write(c->env, c->ea, w, buf);
+	}
+	c->r->flags = fl;
+	next_ip(in, c->r);
+	return MMIO_EMU_OK;
+}
+
 static int em_alu_imm(struct emu_ctx *c)
 {
 	const struct mmio_insn *in = c->in;
@@ -902,7 +988,7 @@ int mmio_emulate(const struct mmio_insn *in, struct mmio_regs *r,
 	struct emu_ctx c = { .in = in, .r = r, .env = env };
 	int dev_si = 0;
 
-	f = emu_form(in);
+	f = emu_form_of(in);
 	if (!f)
 		return MMIO_EMU_UNSUPPORTED;
 	if (f->handler == H_STRING) {
@@ -938,6 +1024,8 @@ int mmio_emulate(const struct mmio_insn *in, struct mmio_regs *r,
 		return em_shift(&c);
 	case H_BT_IMM:
 		return em_bt_imm(&c);
+	case H_ALU_REG:
+		return em_alu_reg(&c);
 	default:
 		return MMIO_EMU_UNSUPPORTED;
 	}
@@ -992,6 +1080,9 @@ u16 mmio_insn_data_regs(const struct mmio_insn *in)
 	if (in->src_kind != MMIO_OPND_COMPUTED &&
 	    in->dst_kind != MMIO_OPND_COMPUTED)
 		return m;
+	/* ALU forms with a register: the decoder says which */
+	if (in->reg_kind == MMIO_OPND_GPR || in->reg_kind == MMIO_OPND_GPR8H)
+		return m | opnd_regs(in->reg_kind, in->reg_num);
 	/*
 	 * Computed forms: the decoder does not say which general register
 	 * (if any) they use beside the memory operand, nor whether REX.R
@@ -1034,6 +1125,8 @@ u16 mmio_insn_data_regs(const struct mmio_insn *in)
 
 /* Runs in the page fault: no probe may hit the helpers either. */
 EMU_NOKPROBE(emu_find);
+EMU_NOKPROBE(emu_form_of);
+EMU_NOKPROBE(mmio_emulate_prepare);
 EMU_NOKPROBE(emu_form);
 EMU_NOKPROBE(emu_zero);
 EMU_NOKPROBE(emu_copy);
@@ -1057,6 +1150,7 @@ EMU_NOKPROBE(em_cmpxchg);
 EMU_NOKPROBE(em_xadd);
 EMU_NOKPROBE(em_unary);
 EMU_NOKPROBE(em_alu_imm);
+EMU_NOKPROBE(em_alu_reg);
 EMU_NOKPROBE(em_shift);
 EMU_NOKPROBE(em_bt_imm);
 EMU_NOKPROBE(em_string);

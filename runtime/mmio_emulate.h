@@ -119,6 +119,12 @@ int mmio_emulate(const struct mmio_insn *in, struct mmio_regs *r,
 int mmio_emulate_supported(const struct mmio_insn *in);
 
 /*
+ * The same answer, noted in @in->emu_form, so that mmio_emulate() and
+ * mmio_emulate_supported() of this decode need no lookup again.
+ */
+int mmio_emulate_prepare(struct mmio_insn *in);
+
+/*
  * The address of the ModRM memory operand (base + index * scale + disp,
  * or the moffs address), from @r.  FS/GS bases are not applied: callers
  * refuse MMIO_XF_FSGS forms.  String ops: not meaningful (rsi/rdi).

@@ -281,6 +281,8 @@ static void smmio_close_locked(struct smmio_session *s)
 	if (s->armed && smmio_republish(&conflicts))
 		pr_err(SMMIO_NAME ": session %d: out of memory while closing; its pages stay armed until the next session change\n",
 		       s->id);
+	else if (s->armed && atomic_read(&smmio_nr_armed))
+		smmio_sync_tlbs();	/* what stays armed may be reshaped */
 }
 
 static void smmio_session_free_rcu(struct rcu_head *head)
@@ -383,6 +385,7 @@ static void smmio_arm_session(int id)
 						lockdep_is_held(&smmio_lock)),
 				      &conflicts);
 	spin_unlock_irqrestore(&smmio_lock, flags);
+	smmio_sync_tlbs();
 	if (ret)
 		pr_err(SMMIO_NAME ": session %d: cannot arm: %d\n", id, ret);
 	else if (conflicts)

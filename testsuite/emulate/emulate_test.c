@@ -1041,6 +1041,18 @@ static const struct gpr_op gpr_ops[] = {
 	ALU("add", 0), ALU("or", 1), ALU("adc", 2), ALU("sbb", 3),
 	ALU("and", 4), ALU("sub", 5), ALU("xor", 6), ALU("cmp", 7),
 #undef ALU
+	/* with a register: r/m OP r (00, 01), r OP r/m (02, 03) */
+#define ALUR(n, b, lock) \
+	{ n "8 m,r", { b }, 1, 1, 0, -1, 0, lock }, \
+	{ n " m,r", { b + 1 }, 1, 0, 7, -1, 0, lock }, \
+	{ n "8 r,m", { b + 2 }, 1, 1, 0, -1, 0, 0 }, \
+	{ n " r,m", { b + 3 }, 1, 0, 7, -1, 0, 0 }
+	ALUR("add", 0x00, 1), ALUR("or", 0x08, 1), ALUR("adc", 0x10, 1),
+	ALUR("sbb", 0x18, 1), ALUR("and", 0x20, 1), ALUR("sub", 0x28, 1),
+	ALUR("xor", 0x30, 1), ALUR("cmp", 0x38, 0),
+#undef ALUR
+	{ "test8 m,r", { 0x84 }, 1, 1, 0, -1, 0, 0 },
+	{ "test m,r", { 0x85 }, 1, 0, 7, -1, 0, 0 },
 	{ "bt imm", { 0x0f, 0xba }, 2, 0, 7, 4, 1, 0 },
 	{ "bts imm", { 0x0f, 0xba }, 2, 0, 7, 5, 1, 1 },
 	{ "btr imm", { 0x0f, 0xba }, 2, 0, 7, 6, 1, 1 },
@@ -1319,12 +1331,10 @@ static const struct {
 	REF("mov eax, fs:[rdi]", 0x64, 0x8b, 0x07),
 	REF("mov eax, gs:[rdi]", 0x65, 0x8b, 0x07),
 	REF("mov eax, [edi] (addr32)", 0x67, 0x8b, 0x07),
-	REF("add [rdi], eax", 0x01, 0x07),
-	REF("add eax, [rdi]", 0x03, 0x07),
-	REF("cmp [rdi], eax", 0x39, 0x07),
-	REF("test [rdi], eax", 0x85, 0x07),
 	REF("lock shl dword [rdi], 1 (#UD)", 0xf0, 0xd1, 0x27),
 	REF("lock cmp dword [rdi], 1 (#UD)", 0xf0, 0x83, 0x3f, 0x01),
+	REF("lock cmp [rdi], eax (#UD)", 0xf0, 0x39, 0x07),
+	REF("lock add eax, [rdi] (#UD)", 0xf0, 0x03, 0x07),
 	REF("bts [rdi], eax", 0x0f, 0xab, 0x07),
 	REF("cmovz eax, [rdi]", 0x0f, 0x44, 0x07),
 	REF("push qword [rdi]", 0xff, 0x37),

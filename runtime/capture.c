@@ -345,6 +345,7 @@ void smmio_emit_stepped(struct smmio_cpu_state *st, struct pt_regs *regs,
 {
 	struct stap_mmio_event ev;
 
+	smmio_send_pending_map(st->span->map);
 	smmio_event_init(&ev, st->span, regs, st->fault_addr, st->ip, st->raw,
 			 st->insn.length);
 	memset(ev.value_hi, 0, sizeof(ev.value_hi));
@@ -388,6 +389,7 @@ void smmio_emit_unknown(struct smmio_cpu_state *st, struct pt_regs *regs)
 {
 	struct stap_mmio_event ev;
 
+	smmio_send_pending_map(st->span->map);
 	smmio_event_init(&ev, st->span, regs, st->fault_addr, st->ip, st->raw,
 			 st->raw_len);
 	memset(ev.value_hi, 0, sizeof(ev.value_hi));

@@ -101,8 +101,8 @@ static void smmio_account_change(struct smmio_session *s,
 		atomic64_inc(&s->skipped);
 }
 
-static void smmio_deliver_one(struct smmio_session *s,
-			      struct stap_mmio_event *ev)
+static __always_inline void smmio_deliver_one(struct smmio_session *s,
+					      struct stap_mmio_event *ev)
 {
 	struct stap_mmio_event *prev;
 	u32 action;
@@ -200,26 +200,25 @@ void smmio_deliver(struct stap_mmio_event *ev, const struct smmio_dispatch *d,
 	}
 }
 
-/* The dispatch table of the moment, for a caller under RCU; may be NULL. */
-static const struct smmio_dispatch *smmio_dispatch_now(void)
+/*
+ * The dispatch table of the moment, for a caller under RCU (of any
+ * flavour: the fault path has interrupts off); may be NULL.
+ */
+static __always_inline const struct smmio_dispatch *smmio_dispatch_now(void)
 {
-	return rcu_dereference(smmio_dispatch);
+	return rcu_dereference_check(smmio_dispatch, rcu_read_lock_any_held());
 }
 
 /*
- * Deliver one access of the mapping @map at @virt: the mapping's MAP
- * event first when it has not gone out yet.  Fault path, under RCU.
+ * Deliver one access of the mapping @map (its MAP event went out first:
+ * smmio_send_pending_map()).  Fault path, under RCU.
  */
 void smmio_deliver_access(struct smmio_mapping *map,
 			  struct stap_mmio_event *ev)
 {
 	const struct smmio_dispatch *d;
-	struct smmio_map_event *me;
 	u32 want;
 
-	me = READ_ONCE(map->pending_map);
-	if (me && cmpxchg(&map->pending_map, me, NULL) == me)
-		smmio_claim_map_event(me);
 	d = smmio_dispatch_now();
 	if (!d)
 		return;
@@ -236,32 +235,6 @@ void smmio_deliver_access(struct smmio_mapping *map,
 		break;
 	}
 	smmio_deliver(ev, d, want, 0);
-}
-
-/*
- * Fill every field of an access event but value, value_hi[], flags and
- * type (the caller's) and match[] (smmio_deliver()'s).  Field by field,
- * not a memset of the whole record: this runs once per access.
- */
-void smmio_event_init(struct stap_mmio_event *ev, const struct smmio_span *span,
-		      struct pt_regs *regs, unsigned long virt,
-		      unsigned long ip, const u8 *insn, unsigned int insn_len)
-{
-	ev->phys = span->phys + (virt - span->probe.addr);
-	ev->virt = virt;
-	ev->pc = ip;
-	ev->width = 0;
-	ev->cpu = raw_smp_processor_id();
-	ev->map_id = span->map->id;
-	ev->session = 0;
-	ev->map_len = 0;
-	ev->seq = 0;
-	ev->timestamp = local_clock();
-	ev->insn_len = insn_len;
-	ev->regs = (unsigned long)regs;
-	ev->action = 0;
-	/* All of insn[]: bytes past insn_len are not part of the contract. */
-	memcpy(ev->insn, insn, sizeof(ev->insn));
 }
 
 /*
@@ -308,21 +281,9 @@ int smmio_skip(void)
 	return 0;
 }
 
-/* Does a started session want reads of some range before the device? */
-bool smmio_wants_reads_before(void)
-{
-	const struct smmio_dispatch *d = smmio_dispatch_now();
-
-	return d && (d->all_flags & STAP_MMIO_RANGE_READ_BEFORE);
-}
-
 NOKPROBE_SYMBOL(smmio_account_change);
 NOKPROBE_SYMBOL(smmio_skip);
-NOKPROBE_SYMBOL(smmio_wants_reads_before);
 NOKPROBE_SYMBOL(smmio_ranges_before);
 NOKPROBE_SYMBOL(smmio_match_slot);
-NOKPROBE_SYMBOL(smmio_deliver_one);
 NOKPROBE_SYMBOL(smmio_deliver);
-NOKPROBE_SYMBOL(smmio_dispatch_now);
 NOKPROBE_SYMBOL(smmio_deliver_access);
-NOKPROBE_SYMBOL(smmio_event_init);

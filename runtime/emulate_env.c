@@ -464,9 +464,10 @@ int mmio_env_vec_set(struct mmio_env *env, unsigned int reg,
 }
 
 /* An event for one emulated access of @width bytes of @val at @addr. */
-static void smmio_env_event(struct mmio_env *env, struct stap_mmio_event *ev,
-			    unsigned int dir, unsigned long addr,
-			    unsigned int width, const void *val, u32 flags)
+static __always_inline void
+smmio_env_event(struct mmio_env *env, struct stap_mmio_event *ev,
+		unsigned int dir, unsigned long addr, unsigned int width,
+		const void *val, u32 flags)
 {
 	struct smmio_cpu_state *st = env->st;
 
@@ -563,6 +564,7 @@ int smmio_emulate_fault(struct smmio_cpu_state *st, struct pt_regs *regs)
 	int ret;
 
 	st->regs = regs;
+	smmio_send_pending_map(st->span->map);
 	if (st->insn.string_op)
 		env.flags |= STAP_MMIO_EV_STRING;
 	if (st->insn.flags & MMIO_INSN_REP)
@@ -600,7 +602,6 @@ NOKPROBE_SYMBOL(mmio_env_mem_read);
 NOKPROBE_SYMBOL(mmio_env_mem_write);
 NOKPROBE_SYMBOL(mmio_env_vec_get);
 NOKPROBE_SYMBOL(mmio_env_vec_set);
-NOKPROBE_SYMBOL(smmio_env_event);
 NOKPROBE_SYMBOL(mmio_env_access);
 NOKPROBE_SYMBOL(mmio_env_read_skip);
 NOKPROBE_SYMBOL(smmio_emulate_plausible);

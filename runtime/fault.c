@@ -40,42 +40,12 @@
 #include <linux/notifier.h>
 #include <linux/err.h>
 #include <linux/percpu.h>
+#include <linux/mm.h>
 #include <asm/debugreg.h>
 #include "fault.h"
 #include "mmio_emulate.h"
 
 DEFINE_PER_CPU(struct smmio_cpu_state, smmio_cpu);
-
-/*
- * Accesses per way of handling and mnemonic (debugfs "forms").  Allocated
- * at load: a module's static per-CPU space is small.
- */
-struct smmio_form_counts {
-	u32 n[3][256];
-};
-
-static struct smmio_form_counts __percpu *smmio_form_counts;
-
-void smmio_count_form(enum smmio_plan plan, const struct mmio_insn *insn)
-{
-	this_cpu_inc(smmio_form_counts->n[plan][insn ? insn->mnem : 0]);
-}
-
-/* The total of one (plan, mnemonic) cell over all CPUs. */
-u64 smmio_form_count(enum smmio_plan plan, unsigned int mnem)
-{
-	struct smmio_form_counts __percpu *c;
-	u64 sum = 0;
-	int cpu;
-
-	rcu_read_lock();
-	c = READ_ONCE(smmio_form_counts);
-	for_each_possible_cpu(cpu)
-		if (c)
-			sum += per_cpu_ptr(c, cpu)->n[plan][mnem];
-	rcu_read_unlock();
-	return sum;
-}
 
 /* Where @addr of @span is in the span's second mapping. */
 static unsigned long smmio_alias_of(const struct smmio_span *span,
@@ -241,9 +211,10 @@ static noinline int smmio_fault(struct pt_regs *regs, unsigned long addr)
 	u64 t0 = st->prof_t0;
 
 	if (st->plan == SMMIO_PLAN_EMULATE) {
-		rcu_read_lock();
+		/* Interrupts are off: this is an RCU read side already. */
+		rcu_read_lock_sched_notrace();
 		if (smmio_emulate_fault(st, regs) == MMIO_EMU_OK) {
-			rcu_read_unlock();
+			rcu_read_unlock_sched_notrace();
 			smmio_count_form(SMMIO_PLAN_EMULATE, &st->insn);
 			if (t0) {
 				smmio_count(SMMIO_PROF_ACCESSES);
@@ -251,7 +222,7 @@ static noinline int smmio_fault(struct pt_regs *regs, unsigned long addr)
 			}
 			return 1;
 		}
-		rcu_read_unlock();
+		rcu_read_unlock_sched_notrace();
 		if (!smmio_rebase_plan(st, regs)) {
 			/*
 			 * Nothing was accessed: run the instruction again;
@@ -282,7 +253,9 @@ static int smmio_kmmio_hook(struct kprobe *p, struct pt_regs *kregs)
 	unsigned long addr = kregs->si;
 	struct smmio_span *span;
 
-	if (user_mode(regs) || st->stepping)
+	/* Every page fault comes here while kmmio has a page armed. */
+	if (!is_vmalloc_addr((void *)addr) || user_mode(regs) ||
+	    st->stepping)
 		return 0;
 	span = smmio_span_lookup(addr);
 	if (!span)
@@ -320,39 +293,27 @@ int smmio_fault_init(void)
 {
 	int ret;
 
-	smmio_form_counts = alloc_percpu(struct smmio_form_counts);
-	if (!smmio_form_counts)
-		return -ENOMEM;
 	ret = register_die_notifier(&smmio_step_nb);
 	if (ret)
-		goto out_free;
+		return ret;
 	ret = register_kprobe(&smmio_kmmio_kprobe);
-	if (!ret)
-		return 0;
-	pr_err(SMMIO_NAME ": cannot hook kmmio_handler: %d\n", ret);
-	unregister_die_notifier(&smmio_step_nb);
-out_free:
-	free_percpu(smmio_form_counts);
+	if (ret) {
+		pr_err(SMMIO_NAME ": cannot hook kmmio_handler: %d\n", ret);
+		unregister_die_notifier(&smmio_step_nb);
+	}
 	return ret;
 }
 
 /* Process context, at unload: no page of ours is armed any more. */
 void smmio_fault_exit(void)
 {
-	struct smmio_form_counts __percpu *counts;
-
 	unregister_kprobe(&smmio_kmmio_kprobe);
 	unregister_die_notifier(&smmio_step_nb);
-	counts = smmio_form_counts;
-	WRITE_ONCE(smmio_form_counts, NULL);
-	synchronize_rcu();	/* debugfs readers (stats.c) */
-	free_percpu(counts);
 	if (smmio_kmmio_kprobe.nmissed)
 		pr_warn(SMMIO_NAME ": %lu faults reached kmmio while a kprobe was running (single-stepped by kmmio)\n",
 			smmio_kmmio_kprobe.nmissed);
 }
 
-NOKPROBE_SYMBOL(smmio_count_form);
 NOKPROBE_SYMBOL(smmio_alias_of);
 NOKPROBE_SYMBOL(smmio_covers);
 NOKPROBE_SYMBOL(smmio_regs_in);

@@ -94,7 +94,8 @@ bool smmio_emulate_plausible(struct smmio_cpu_state *st,
 /* fault.c */
 int smmio_fault_init(void);
 void smmio_fault_exit(void);
+
+/* stats.c */
 void smmio_count_form(enum smmio_plan plan, const struct mmio_insn *insn);
-u64 smmio_form_count(enum smmio_plan plan, unsigned int mnem);
 
 #endif /* STAP_MMIO_FAULT_H */

@@ -39,8 +39,11 @@
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/mmiotrace.h>
+#include <linux/kprobes.h>
 #include <linux/percpu.h>
 #include <linux/sched/clock.h>
+#include <linux/smp.h>
+#include <linux/string.h>
 #include "stap_mmio.h"
 
 #define SMMIO_NAME	STAP_MMIO_MODULE_NAME
@@ -169,7 +172,8 @@ int smmio_ranges_conflicts(const struct smmio_range *r, unsigned int n);
 void smmio_prepare_aliases(const struct smmio_range *r, unsigned int n);
 struct smmio_span *smmio_span_lookup(unsigned long addr);
 void smmio_sync_tlbs(void);
-unsigned long smmio_mapping_count_missed(void);
+/* The ioremap/iounmap hooks; stats.c reads how many calls they missed. */
+extern struct kprobe smmio_ioremap_hook, smmio_iounmap_hook;
 typedef void (*smmio_mapping_fn_t)(struct smmio_mapping *m, void *arg);
 void smmio_visit_mappings(smmio_mapping_fn_t fn, void *arg);
 
@@ -191,13 +195,45 @@ void smmio_deliver(struct stap_mmio_event *ev, const struct smmio_dispatch *d,
 		   u32 want, int only_session);
 void smmio_deliver_access(struct smmio_mapping *map,
 			  struct stap_mmio_event *ev);
-void smmio_event_init(struct stap_mmio_event *ev, const struct smmio_span *span,
-		      struct pt_regs *regs, unsigned long virt,
-		      unsigned long ip, const u8 *insn, unsigned int insn_len);
 int smmio_backtrace(u64 *pcs, unsigned int max);
 int smmio_skip(void);
-bool smmio_wants_reads_before(void);
 noinline void stap_mmio_event(struct stap_mmio_event *ev);
+
+/*
+ * Fill every field of an access event but value, value_hi[], flags and
+ * type (the caller's) and match[] (smmio_deliver()'s).  Field by field,
+ * not a memset of the whole record: this runs once per access.
+ */
+static __always_inline void
+smmio_event_init(struct stap_mmio_event *ev, const struct smmio_span *span,
+		 struct pt_regs *regs, unsigned long virt, unsigned long ip,
+		 const u8 *insn, unsigned int insn_len)
+{
+	ev->phys = span->phys + (virt - span->probe.addr);
+	ev->virt = virt;
+	ev->pc = ip;
+	ev->width = 0;
+	ev->cpu = raw_smp_processor_id();
+	ev->map_id = span->map->id;
+	ev->session = 0;
+	ev->map_len = 0;
+	ev->seq = 0;
+	ev->timestamp = local_clock();
+	ev->insn_len = insn_len;
+	ev->regs = (unsigned long)regs;
+	ev->action = 0;
+	/* All of insn[]: bytes past insn_len are not part of the contract. */
+	memcpy(ev->insn, insn, sizeof(ev->insn));
+}
+
+/* Does a started session want reads of some range before the device? */
+static __always_inline bool smmio_wants_reads_before(void)
+{
+	const struct smmio_dispatch *d =
+		rcu_dereference_check(smmio_dispatch, rcu_read_lock_any_held());
+
+	return d && (d->all_flags & STAP_MMIO_RANGE_READ_BEFORE);
+}
 noinline void stap_mmio_sync(struct stap_mmio_event *ev);
 
 /* map_events.c */
@@ -221,7 +257,7 @@ struct smmio_map_event *smmio_queue_map_event(const struct smmio_mapping *m,
 					      u32 type, int session, u32 flags);
 void smmio_claim_map_event(struct smmio_map_event *me);
 void smmio_forget_map_event(struct smmio_mapping *m);
-void smmio_queue_present_maps(int session);
+void smmio_send_pending_map(struct smmio_mapping *m);
 void smmio_send_present_maps(void);
 
 /* stats.c: global counters, per CPU, never locked. */
@@ -269,6 +305,7 @@ static inline void smmio_prof_add(enum smmio_counter c, u64 since)
 }
 
 int smmio_stats_init(void);
+extern struct dentry *smmio_debugfs_dir;
 void smmio_stats_exit(void);
 extern atomic_t smmio_armed_pages;
 extern atomic_t smmio_nr_sessions;

@@ -13,6 +13,7 @@
  * work item frees it with kfree_rcu(), as the fault path reads it under RCU.
  */
 #include <linux/llist.h>
+#include <linux/kprobes.h>
 #include <linux/workqueue.h>
 #include <linux/slab.h>
 #include <linux/sched/clock.h>
@@ -125,18 +126,18 @@ void smmio_send_present_maps(void)
 	smmio_deliver_queue(&smmio_present_queue);
 }
 
-static void smmio_queue_present_map(struct smmio_mapping *m, void *arg)
+/*
+ * The fault path, before the first access of @m it delivers: the
+ * mapping's MAP event, if it has not gone out yet.  Under RCU.
+ */
+void smmio_send_pending_map(struct smmio_mapping *m)
 {
-	smmio_queue_map_event(m, STAP_MMIO_MAP, *(int *)arg,
-			      STAP_MMIO_EV_PRESENT_MAP);
-}
+	struct smmio_map_event *me = READ_ONCE(m->pending_map);
 
-/* Called with smmio_lock held by a session's arming. */
-void smmio_queue_present_maps(int session)
-{
-	lockdep_assert_held(&smmio_lock);
-	smmio_visit_mappings(smmio_queue_present_map, &session);
+	if (me && cmpxchg(&m->pending_map, me, NULL) == me)
+		smmio_claim_map_event(me);
 }
+NOKPROBE_SYMBOL(smmio_send_pending_map);
 
 int smmio_map_events_init(void)
 {

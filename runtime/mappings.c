@@ -42,6 +42,8 @@
 #include <linux/err.h>
 #include <linux/vmalloc.h>
 #include <linux/workqueue.h>
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
 #include <asm/pgtable.h>
 #include "internal.h"
 
@@ -806,7 +808,7 @@ static int smmio_ioremap_entry(struct kprobe *p, struct pt_regs *regs)
 	return 1;
 }
 
-static struct kprobe smmio_ioremap_hook = {
+struct kprobe smmio_ioremap_hook = {
 	.symbol_name = "mmiotrace_ioremap",
 	.pre_handler = smmio_ioremap_entry,
 };
@@ -825,7 +827,7 @@ static int smmio_iounmap_entry(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
-static struct kprobe smmio_iounmap_hook = {
+struct kprobe smmio_iounmap_hook = {
 	.symbol_name = "mmiotrace_iounmap",
 	.pre_handler = smmio_iounmap_entry,
 };
@@ -941,6 +943,32 @@ hole:
 	smmio_run_flush(&run);
 }
 
+/* debugfs stap_mmio/mappings: every mapping followed, and its spans. */
+static void smmio_show_mapping(struct smmio_mapping *map, void *arg)
+{
+	struct seq_file *m = arg;
+	struct smmio_span *s;
+
+	seq_printf(m, "%d phys=0x%llx size=0x%lx%s%s", map->id, map->phys,
+		   map->size, map->existed ? " existed" : "",
+		   map->refused ? " refused" : "");
+	list_for_each_entry(s, &map->spans, node)
+		seq_printf(m, " span=0x%llx+0x%lx/%u", s->phys, s->probe.len,
+			   s->pages);
+	seq_putc(m, '\n');
+}
+
+static int smmio_mappings_show(struct seq_file *m, void *v)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&smmio_lock, flags);
+	smmio_visit_mappings(smmio_show_mapping, m);
+	spin_unlock_irqrestore(&smmio_lock, flags);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(smmio_mappings);
+
 /* Process context. */
 int smmio_mappings_init(void)
 {
@@ -958,6 +986,8 @@ int smmio_mappings_init(void)
 		return ret;
 	}
 	smmio_scan_existing();
+	debugfs_create_file("mappings", 0400, smmio_debugfs_dir, NULL,
+			    &smmio_mappings_fops);
 	return 0;
 }
 
@@ -994,10 +1024,4 @@ void smmio_mappings_exit(void)
 		kfree_rcu(idx, rcu);
 	flush_work(&smmio_tlb_work);
 	smmio_alias_exit();
-}
-
-/* ioremap/iounmap calls our hooks missed (a kprobe was already running). */
-unsigned long smmio_mapping_count_missed(void)
-{
-	return smmio_ioremap_hook.nmissed + smmio_iounmap_hook.nmissed;
 }

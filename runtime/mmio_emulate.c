@@ -691,6 +691,48 @@ static int em_unary(struct emu_ctx *c)
  * truncated to the width by the decoder.
  */
 /*
+ * ALU operation @op (the /digit of 80-83: ADD OR ADC SBB AND SUB XOR CMP;
+ * 8: TEST) on @v and @s, @w bytes wide, run natively: the result, and
+ * the status flags in *@fl (which carries CF in for ADC and SBB).
+ */
+static u64 alu_op(unsigned int op, unsigned int w, u64 v, u64 s, u64 *fl)
+{
+	u64 f = *fl;
+
+	switch (op) {
+	case 0:
+		FOP_WIDTHS(FOP_ADD, w, v, s, f);
+		break;
+	case 1:
+		FOP_WIDTHS(FOP_OR, w, v, s, f);
+		break;
+	case 2:
+		FOP_WIDTHS(FOP_ADC, w, v, s, f);
+		break;
+	case 3:
+		FOP_WIDTHS(FOP_SBB, w, v, s, f);
+		break;
+	case 4:
+		FOP_WIDTHS(FOP_AND, w, v, s, f);
+		break;
+	case 5:
+		FOP_WIDTHS(FOP_SUB, w, v, s, f);
+		break;
+	case 6:
+		FOP_WIDTHS(FOP_XOR, w, v, s, f);
+		break;
+	case 7:
+		FOP_WIDTHS(FOP_CMP, w, v, s, f);
+		break;
+	default:
+		FOP_WIDTHS(FOP_TEST, w, v, s, f);
+		break;
+	}
+	*fl = f;
+	return v;
+}
+
+/*
  * ADD..CMP with a register: r/m OP= reg (00-39 with bit 1 clear), reg OP=
  * r/m (bit 1 set), TEST r/m, reg (84/85).  CMP and TEST only read.
  */
@@ -711,35 +753,7 @@ static int em_alu_reg(struct emu_ctx *c)
 	m = le_get(buf, w);
 	v = to_reg ? g : m;
 	s = to_reg ? m : g;
-	switch (op) {
-	case 0:
-		FOP_WIDTHS(FOP_ADD, w, v, s, fl);
-		break;
-	case 1:
-		FOP_WIDTHS(FOP_OR, w, v, s, fl);
-		break;
-	case 2:
-		FOP_WIDTHS(FOP_ADC, w, v, s, fl);
-		break;
-	case 3:
-		FOP_WIDTHS(FOP_SBB, w, v, s, fl);
-		break;
-	case 4:
-		FOP_WIDTHS(FOP_AND, w, v, s, fl);
-		break;
-	case 5:
-		FOP_WIDTHS(FOP_SUB, w, v, s, fl);
-		break;
-	case 6:
-		FOP_WIDTHS(FOP_XOR, w, v, s, fl);
-		break;
-	case 7:
-		FOP_WIDTHS(FOP_CMP, w, v, s, fl);
-		break;
-	default:
-		FOP_WIDTHS(FOP_TEST, w, v, s, fl);
-		break;
-	}
+	v = alu_op(op, w, v, s, &fl);
 	if (op < 7 && to_reg) {
 		gpr_set(c->r, in->reg_kind, in->reg_num, w, v & width_mask(w));
 	} else if (op < 7) {
@@ -761,35 +775,7 @@ static int em_alu_imm(struct emu_ctx *c)
 
 	dev_read(c->env, c->ea, w, buf);
 	v = le_get(buf, w);
-	switch (op) {
-	case 0:
-		FOP_WIDTHS(FOP_ADD, w, v, s, fl);
-		break;
-	case 1:
-		FOP_WIDTHS(FOP_OR, w, v, s, fl);
-		break;
-	case 2:
-		FOP_WIDTHS(FOP_ADC, w, v, s, fl);
-		break;
-	case 3:
-		FOP_WIDTHS(FOP_SBB, w, v, s, fl);
-		break;
-	case 4:
-		FOP_WIDTHS(FOP_AND, w, v, s, fl);
-		break;
-	case 5:
-		FOP_WIDTHS(FOP_SUB, w, v, s, fl);
-		break;
-	case 6:
-		FOP_WIDTHS(FOP_XOR, w, v, s, fl);
-		break;
-	case 7:
-		FOP_WIDTHS(FOP_CMP, w, v, s, fl);
-		break;
-	default:
-		FOP_WIDTHS(FOP_TEST, w, v, s, fl);
-		break;
-	}
+	v = alu_op(op, w, v, s, &fl);
 	if (op < 7) {
 		le_put(buf, v, w);
 		dev_write(c->env, c->ea, w, buf);
@@ -1151,6 +1137,7 @@ EMU_NOKPROBE(em_xadd);
 EMU_NOKPROBE(em_unary);
 EMU_NOKPROBE(em_alu_imm);
 EMU_NOKPROBE(em_alu_reg);
+EMU_NOKPROBE(alu_op);
 EMU_NOKPROBE(em_shift);
 EMU_NOKPROBE(em_bt_imm);
 EMU_NOKPROBE(em_string);

@@ -339,6 +339,12 @@ out:
 	return ret;
 }
 
+static void smmio_queue_present_map(struct smmio_mapping *m, void *arg)
+{
+	smmio_queue_map_event(m, STAP_MMIO_MAP, *(int *)arg,
+			      STAP_MMIO_EV_PRESENT_MAP);
+}
+
 /*
  * The handshake's second half, in process context: make the second
  * mappings, publish the session, send the MAP events of the mappings that
@@ -373,7 +379,7 @@ static void smmio_arm_session(int id)
 		ret = smmio_publish();
 		maps = !ret && smmio_session_wants_maps(s);
 		if (maps)
-			smmio_queue_present_maps(id);
+			smmio_visit_mappings(smmio_queue_present_map, &id);
 	}
 	spin_unlock_irqrestore(&smmio_lock, flags);
 	if (maps)

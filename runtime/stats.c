@@ -2,13 +2,16 @@
 /*
  * Counters, and the debugfs files that show them:
  *   /sys/kernel/debug/stap_mmio/stats     totals, one "name: value" a line
- *   /sys/kernel/debug/stap_mmio/mappings  every mapping followed, its spans
+ *   /sys/kernel/debug/stap_mmio/forms     accesses by how they were made
+ * (and mappings.c's "mappings": every mapping followed, its spans)
  *
  * Counters are per CPU and only ever incremented on the fault path; the
  * debugfs readers sum them (a racy but monotonic snapshot).
  */
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
+#include <linux/kprobes.h>
+#include <linux/percpu.h>
 #include "fault.h"
 
 DEFINE_PER_CPU(u64, smmio_counters[SMMIO_NR_COUNTERS]);
@@ -31,7 +34,37 @@ static const char *const smmio_counter_names[SMMIO_NR_COUNTERS] = {
 	[SMMIO_PROF_CONSUMER_NS] = "profile_consumer_ns",
 };
 
-static struct dentry *smmio_debugfs_dir;
+/* The runtime's debugfs directory; mappings.c adds its own file. */
+struct dentry *smmio_debugfs_dir;
+
+/*
+ * Accesses per way of handling and mnemonic (debugfs "forms").  Allocated
+ * at load: a module's static per-CPU space is small.
+ */
+struct smmio_form_counts {
+	u32 n[3][256];
+};
+
+static struct smmio_form_counts __percpu *smmio_form_counts;
+
+/* Fault path: count one access handled by @plan. */
+void smmio_count_form(enum smmio_plan plan, const struct mmio_insn *insn)
+{
+	this_cpu_inc(smmio_form_counts->n[plan][insn ? insn->mnem : 0]);
+}
+NOKPROBE_SYMBOL(smmio_count_form);
+
+/* The total of one (plan, mnemonic) cell over all CPUs. */
+static u64 smmio_form_count(enum smmio_plan plan, unsigned int mnem)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu_ptr(smmio_form_counts, cpu)->n[plan][mnem];
+	return sum;
+}
+
 
 u64 smmio_counter_sum(enum smmio_counter c)
 {
@@ -55,7 +88,8 @@ static int smmio_stats_show(struct seq_file *m, void *v)
 	for (i = 0; i < SMMIO_NR_COUNTERS; i++)
 		seq_printf(m, "%s: %llu\n", smmio_counter_names[i],
 			   smmio_counter_sum(i));
-	seq_printf(m, "hooks_missed: %lu\n", smmio_mapping_count_missed());
+	seq_printf(m, "hooks_missed: %lu\n", smmio_ioremap_hook.nmissed +
+		   smmio_iounmap_hook.nmissed);
 	seq_printf(m, "kmmio_count: %u\n", smmio_kmmio_count());
 	seq_printf(m, "mmiotrace_tracer: %s\n",
 		   smmio_tracer_enabled() ? "on" : "off");
@@ -90,38 +124,15 @@ static int smmio_forms_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(smmio_forms);
 
-static void smmio_show_mapping(struct smmio_mapping *map, void *arg)
-{
-	struct seq_file *m = arg;
-	struct smmio_span *s;
-
-	seq_printf(m, "%d phys=0x%llx size=0x%lx%s%s", map->id, map->phys,
-		   map->size, map->existed ? " existed" : "",
-		   map->refused ? " refused" : "");
-	list_for_each_entry(s, &map->spans, node)
-		seq_printf(m, " span=0x%llx+0x%lx/%u", s->phys, s->probe.len,
-			   s->pages);
-	seq_putc(m, '\n');
-}
-
-static int smmio_mappings_show(struct seq_file *m, void *v)
-{
-	unsigned long flags;
-
-	spin_lock_irqsave(&smmio_lock, flags);
-	smmio_visit_mappings(smmio_show_mapping, m);
-	spin_unlock_irqrestore(&smmio_lock, flags);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(smmio_mappings);
 
 int smmio_stats_init(void)
 {
+	smmio_form_counts = alloc_percpu(struct smmio_form_counts);
+	if (!smmio_form_counts)
+		return -ENOMEM;
 	smmio_debugfs_dir = debugfs_create_dir(SMMIO_NAME, NULL);
 	debugfs_create_file("stats", 0444, smmio_debugfs_dir, NULL,
 			    &smmio_stats_fops);
-	debugfs_create_file("mappings", 0400, smmio_debugfs_dir, NULL,
-			    &smmio_mappings_fops);
 	debugfs_create_file("forms", 0444, smmio_debugfs_dir, NULL,
 			    &smmio_forms_fops);
 	return 0;
@@ -130,4 +141,5 @@ int smmio_stats_init(void)
 void smmio_stats_exit(void)
 {
 	debugfs_remove_recursive(smmio_debugfs_dir);
+	free_percpu(smmio_form_counts);
 }

@@ -14,15 +14,19 @@
 #include <set>
 
 #include "context_vars.h"
+// The runtime's contract (range flags, probe limit, event types): plain
+// #defines and __u64 fields, so the host compiler reads it as it is.
+#include "../runtime/stap_mmio.h"
 
 namespace stapmmio {
 
 namespace {
 
-const unsigned RANGE_READ = 0x1, RANGE_WRITE = 0x2, RANGE_MAP = 0x4;
+const unsigned RANGE_READ = STAP_MMIO_RANGE_READ, RANGE_WRITE = STAP_MMIO_RANGE_WRITE,
+	       RANGE_MAP = STAP_MMIO_RANGE_MAP;
 // reads delivered before the device access: for probes that may skip them
-const unsigned RANGE_READ_BEFORE = 0x8;
-const unsigned max_probes = 256;	// STAP_MMIO_MAX_PROBES
+const unsigned RANGE_READ_BEFORE = STAP_MMIO_RANGE_READ_BEFORE;
+const unsigned max_probes = STAP_MMIO_MAX_PROBES;
 
 std::string hex(uint64_t v)
 {
@@ -137,7 +141,7 @@ struct MmioLowering::Point {
 	uint64_t addr = 0, len = 1;
 	std::string addr_expr, len_expr;
 	unsigned flags = RANGE_READ | RANGE_WRITE;
-	int kind = 0;			// 0 access, 3 map only, 4 unmap only
+	int kind = 0;	// 0 access, STAP_MMIO_MAP / STAP_MMIO_UNMAP: that only
 	std::string cond;
 	bool optional = false, sufficient = false;
 	TokenPtr tok;
@@ -336,7 +340,7 @@ bool MmioLowering::analyse_point(const ProbePoint &pp, Point &out)
 				out.flags = RANGE_WRITE;
 			else {
 				out.flags = RANGE_MAP;
-				out.kind = c.functor == "map" ? 3 : 4;
+				out.kind = c.functor == "map" ? STAP_MMIO_MAP : STAP_MMIO_UNMAP;
 			}
 			continue;
 		}

@@ -13,7 +13,9 @@
 #include <cstring>
 #include <climits>
 #include <dirent.h>
+#include <algorithm>
 #include <map>
+#include <memory>
 #include <fcntl.h>
 #include <fstream>
 #include <iostream>
@@ -28,13 +30,21 @@
 #include "command_line.h"
 #include "context_vars.h"
 #include "kernel_target.h"
+#include "listing.h"
 #include "mmio_probes.h"
 
 #ifndef REAL_STAP
 #define REAL_STAP "/usr/bin/stap"
 #endif
 #ifndef STAP_MMIO_TAPSETDIR
-#define STAP_MMIO_TAPSETDIR "/usr/local/share/systemtap/tapset"
+#define STAP_MMIO_TAPSETDIR "/usr/share/systemtap/tapset"
+#endif
+// the real stap's data directory: its examples are under examples/
+#ifndef STAP_MMIO_STAP_DATADIR
+#define STAP_MMIO_STAP_DATADIR "/usr/share/systemtap"
+#endif
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "(unreleased)"
 #endif
 
 using namespace stapmmio;
@@ -149,38 +159,95 @@ std::string env_or(const char *name, const std::string &dflt)
 	return e && *e ? e : dflt;
 }
 
-// "5.1" from `stap -V`: "Systemtap translator/driver (version 5.1/0.192, ..."
-std::string real_stap_version()
+// Run the real stap with @args (argv[0] included), its stdout into @out
+// (@merge_stderr: its stderr too); stderr otherwise goes where ours goes.
+// Returns its exit status, -1 when it could not be run.
+int capture_real(const std::vector<std::string> &args, std::string &out,
+		 bool merge_stderr = false)
 {
-	static std::string v;
-	static bool done;
-	if (done)
-		return v;
-	done = true;
 	int p[2];
 	if (pipe(p))
-		return v;
+		return -1;
+	fflush(stdout);
 	pid_t pid = fork();
 	if (pid == 0) {
 		dup2(p[1], 1);
-		dup2(p[1], 2);
+		if (merge_stderr)
+			dup2(p[1], 2);
 		close(p[0]);
-		execl(real_stap(), real_stap(), "-V", (char *)nullptr);
-		_exit(127);
+		close(p[1]);
+		exec_real(args);
 	}
 	close(p[1]);
-	std::string out;
+	if (pid < 0) {
+		close(p[0]);
+		return -1;
+	}
 	read_fd(p[0], out);
 	close(p[0]);
-	int st;
-	waitpid(pid, &st, 0);
+	int st = 0;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+// The real stap's banner line: "Systemtap translator/driver (version
+// 5.1/0.192, Debian version 5.1-5)"
+std::string real_stap_banner()
+{
+	static std::string line;
+	static bool done;
+	if (done)
+		return line;
+	done = true;
+	std::string out;
+	capture_real({ real_stap(), "-V" }, out, true);
 	size_t at = out.find("version ");
 	if (at != std::string::npos) {
-		at += 8;
-		size_t end = out.find_first_of("/ ,)", at);
-		v = out.substr(at, end - at);
+		size_t b = out.rfind('\n', at);
+		b = b == std::string::npos ? 0 : b + 1;
+		line = out.substr(b, out.find('\n', at) - b);
 	}
-	return v;
+	return line;
+}
+
+// "5.1" from the banner
+std::string real_stap_version()
+{
+	std::string b = real_stap_banner();
+	size_t at = b.find("version ");
+	if (at == std::string::npos)
+		return "";
+	at += 8;
+	return b.substr(at, b.find_first_of("/ ,)", at) - at);
+}
+
+// "5.1/0.192, Debian version 5.1-5" from the banner
+std::string real_stap_version_full()
+{
+	std::string b = real_stap_banner();
+	size_t at = b.find("(version ");
+	if (at == std::string::npos)
+		return "";
+	at += 9;
+	size_t end = b.rfind(')');
+	return b.substr(at, end == std::string::npos || end < at ? std::string::npos : end - at);
+}
+
+// Run the real stap with @args and wait: its exit status, -1 when it
+// could not be run.
+int run_real_and_wait(const std::vector<std::string> &args)
+{
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0)
+		exec_real(args);
+	int st = 0;
+	if (pid < 0)
+		return -1;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 int run_and_wait(const std::vector<std::string> &args)
@@ -350,49 +417,33 @@ bool contains_mmio_point(const std::string &text)
 	return text.find("mmio") != std::string::npos;
 }
 
-// stap -l / -L with a kernel.mmio pattern
-int list_probe(const CommandLine &cl, bool vars, const std::string &pattern,
-	       const PpEnvironment &env)
-{
-	SourceFile f{ "<input>", pattern };
-	ProbePoint pp;
-	try {
-		pp = parse_probe_point(f, env);
-	} catch (const ParseError &) {
-		return -1;
-	}
-	if (!(pp.comps.size() >= 2 && pp.comps[0].functor == "kernel" &&
-	      pp.comps[1].functor == "mmio"))
-		return -1;
-	MmioLowering l(LowerOptions{});
-	std::string s = l.list_point(pp);
-	if (s.empty()) {
-		if (cl.has("v")) {
-			DiagnosticPrinter p;
-			std::cerr << p.format_all(l.diagnostics());
-		}
-		return 1;
-	}
-	std::cout << s;
-	if (vars)
-		std::cout << " " << context_var_listing();
-	std::cout << std::endl;
-	return 0;
-}
+// ------------------------------------------------------------------
+// Stage 1: the command line, and what the front end answers itself.
 
-} // namespace
+struct Invocation {
+	int argc = 0;
+	char **argv = nullptr;
+	CommandLine cl;
+	std::unique_ptr<KernelTarget> target;
+	PpEnvironment env;
+};
 
-int main(int argc, char **argv)
+Invocation read_command_line(int argc, char **argv)
 {
-	CommandLine cl = parse_command_line(argc, argv);
-	if (!cl.ok)
+	Invocation inv;
+	inv.argc = argc;
+	inv.argv = argv;
+	inv.cl = parse_command_line(argc, argv);
+	if (!inv.cl.ok)
 		pass_through(argc, argv, nullptr);
+	const CommandLine &cl = inv.cl;
 
 	// The target, for %( %) conditions and the checks.
-	KernelTarget target(cl.last("r"));
-	PpEnvironment env;
-	env.kernel_vr = target.release();
-	env.kernel_v = target.base_release();
+	inv.target = std::make_unique<KernelTarget>(cl.last("r"));
+	KernelTarget *target = inv.target.get();
+	PpEnvironment &env = inv.env;
+	env.kernel_vr = target->release();
+	env.kernel_v = target->base_release();
 	if (cl.has("a"))
 		env.arch = cl.last("a");
 	env.guru = cl.has("g");
@@ -410,55 +461,245 @@ int main(int argc, char **argv)
 	env.systemtap_v = [compatible]() {
 		return compatible.empty() ? real_stap_version() : compatible;
 	};
-	env.config = [&target](const std::string &k) { return target.config(k); };
+	env.config = [target](const std::string &k) { return target->config(k); };
+	return inv;
+}
 
-	// stap -l / -L PATTERN
+std::vector<std::string> user_args(const Invocation &inv)
+{
+	std::vector<std::string> args{ real_stap() };
+	for (int i = 1; i < inv.argc; i++)
+		args.push_back(inv.argv[i]);
+	return args;
+}
+
+const char help_text[] =
+	"\n"
+	"kernel.mmio probes (stap-mmio " PACKAGE_VERSION "): every memory-mapped I/O access kernel\n"
+	"code makes to a physical range: kernel.mmio(ADDR)[.length(LEN)][.read|.write],\n"
+	"kernel.mmio(ADDR)[.length(LEN)].map|.unmap; see stapprobes.mmio(3stap) and\n"
+	"tapset::mmio(3stap).  This stap is the stap-mmio front end: it lowers them\n"
+	"and runs the real stap, ";
+
+// stap -V: the real stap's banner, then one line naming this front end.
+[[noreturn]] void answer_version(const Invocation &inv)
+{
+	int rc = run_real_and_wait(user_args(inv));
+	if (rc == 0) {
+		std::string v = real_stap_version_full();
+		std::cout << "stap-mmio " PACKAGE_VERSION " (kernel.mmio probes) front end, running "
+			  << real_stap() << (v.empty() ? "" : " (version " + v + ")")
+			  << std::endl;
+	}
+	exit(rc < 0 ? 1 : rc);
+}
+
+// stap --help: the real stap's, then what kernel.mmio is and where its
+// manual is.
+[[noreturn]] void answer_help(const Invocation &inv)
+{
+	int rc = run_real_and_wait(user_args(inv));
+	std::cout << help_text << real_stap() << "." << std::endl;
+	exit(rc < 0 ? 1 : rc);
+}
+
+// Lines of @text, without empty ones
+std::vector<std::string> lines_of(const std::string &text)
+{
+	std::vector<std::string> v;
+	std::istringstream in(text);
+	std::string l;
+	while (std::getline(in, l))
+		if (!l.empty())
+			v.push_back(l);
+	return v;
+}
+
+// Print the real stap's listing merged with @ours, sorted as stap sorts.
+[[noreturn]] void merge_listing(const Invocation &inv, const std::vector<std::string> &ours,
+				bool ours_answer)
+{
+	std::string out;
+	int rc = capture_real(user_args(inv), out);
+	std::vector<std::string> all = lines_of(out);
+	all.insert(all.end(), ours.begin(), ours.end());
+	std::sort(all.begin(), all.end());
+	all.erase(std::unique(all.begin(), all.end()), all.end());
+	for (auto &l : all)
+		std::cout << l << "\n";
+	std::cout.flush();
+	exit(ours_answer && !ours.empty() ? 0 : rc < 0 ? 1 : rc);
+}
+
+bool any_wildcard(const ProbePoint &pp)
+{
+	for (auto &c : pp.comps)
+		if (c.functor.find_first_of("*?[") != std::string::npos)
+			return true;
+	return false;
+}
+
+// stap -l / -L PATTERN: kernel.mmio points are ours; a pattern that may
+// match both ours and stap's gets both lists merged.  Returns only when the
+// pattern cannot match a kernel.mmio point.
+void answer_listing(const Invocation &inv, bool vars, const std::string &pattern)
+{
+	SourceFile f{ "<input>", pattern };
+	ProbePoint pp;
+	try {
+		pp = parse_probe_point(f, inv.env);
+	} catch (const ParseError &) {
+		return;
+	}
+	if (!pattern_may_match_mmio(pp))
+		return;
+	std::string suffix = vars ? " " + context_var_listing() : "";
+	if (pattern_is_mmio_only(pp) && !any_wildcard(pp)) {
+		MmioLowering l(LowerOptions{});
+		std::string s = l.list_point(pp);
+		if (s.empty()) {
+			if (inv.cl.has("v")) {
+				DiagnosticPrinter p;
+				std::cerr << p.format_all(l.diagnostics());
+			}
+			exit(1);
+		}
+		std::cout << s << suffix << std::endl;
+		exit(0);
+	}
+	std::vector<std::string> ours = list_mmio_points(pp, inv.env);
+	for (auto &o : ours)
+		o += suffix;
+	if (pattern_is_mmio_only(pp)) {
+		for (auto &o : ours)
+			std::cout << o << "\n";
+		std::cout.flush();
+		exit(ours.empty() ? 1 : 0);
+	}
+	merge_listing(inv, ours, true);
+}
+
+// -V, --help, --dump-probe-types, -l/-L: answered here, with the real
+// stap's own answer where it has one.  Returns when there is nothing to
+// answer (a script to run).
+void answer_informational(const Invocation &inv)
+{
+	const CommandLine &cl = inv.cl;
+	if (cl.has("V") || cl.has("version"))
+		answer_version(inv);
+	if (cl.has("h") || cl.has("help"))
+		answer_help(inv);
+	if (cl.has("dump-probe-types"))
+		merge_listing(inv, mmio_probe_types(), false);
 	if (cl.has("l") || cl.has("L")) {
 		for (auto it = cl.options.rbegin(); it != cl.options.rend(); ++it)
 			if (it->name == "l" || it->name == "L") {
-				int rc = list_probe(cl, it->name == "L", it->arg, env);
-				if (rc >= 0)
-					return rc;
+				answer_listing(inv, it->name == "L", it->arg);
 				break;
 			}
-		pass_through(argc, argv, nullptr);
+		pass_through(inv.argc, inv.argv, nullptr);
 	}
+}
 
-	// The script and its arguments.
-	std::string script_text, script_name, script_path;
-	std::vector<std::string> script_args = cl.operands;
-	bool from_stdin = false, have_script = true;
-	if (cl.has("e")) {
-		script_text = cl.last("e");
-		script_name = "<input>";
-	} else if (!cl.operands.empty()) {
-		script_path = cl.operands[0];
-		script_args.erase(script_args.begin());
-		if (script_path == "-") {
-			from_stdin = true;
-			script_name = "<input>";
-			if (!read_fd(0, script_text))
-				fail("ERROR: stap-mmio: cannot read the script from stdin");
-		} else {
-			script_name = script_path;
-			if (!read_file(script_path, script_text))
-				pass_through(argc, argv, nullptr);	// stap reports it
-		}
-	} else {
-		have_script = false;
+// ------------------------------------------------------------------
+// Stage 2: the script.
+
+struct ScriptInput {
+	std::string text, name, path;	// path: "" for -e and stdin
+	std::vector<std::string> args;
+	bool from_stdin = false;
+	bool example = false;		// path found by --example
+	const std::string *stdin_bytes() const { return from_stdin ? &text : nullptr; }
+};
+
+// Files named @name under @dir (as stap --example searches its examples)
+void find_named(const std::string &dir, const std::string &name,
+		std::vector<std::string> &out, int depth = 0)
+{
+	DIR *d = opendir(dir.c_str());
+	if (!d)
+		return;
+	while (struct dirent *e = readdir(d)) {
+		std::string n = e->d_name;
+		if (n == "." || n == "..")
+			continue;
+		std::string p = dir + "/" + n;
+		struct stat st;
+		if (stat(p.c_str(), &st))
+			continue;
+		if (S_ISDIR(st.st_mode) && depth < 6)
+			find_named(p, name, out, depth + 1);
+		else if (S_ISREG(st.st_mode) && n == name)
+			out.push_back(p);
 	}
-	const std::string *stdin_bytes = from_stdin ? &script_text : nullptr;
-	if (!have_script)
-		pass_through(argc, argv, nullptr);
+	closedir(d);
+}
+
+std::string examples_dir()
+{
+	return env_or("STAP_MMIO_EXAMPLES", std::string(STAP_MMIO_STAP_DATADIR) + "/examples");
+}
+
+ScriptInput read_script(const Invocation &inv)
+{
+	const CommandLine &cl = inv.cl;
+	ScriptInput s;
+	s.args = cl.operands;
+	if (cl.has("e")) {
+		s.text = cl.last("e");
+		s.name = "<input>";
+		return s;
+	}
+	if (cl.operands.empty())
+		pass_through(inv.argc, inv.argv, nullptr);
+	s.path = cl.operands[0];
+	s.args.erase(s.args.begin());
+	if (cl.has("example")) {
+		// stap --example NAME: NAME is looked for under stap's examples
+		std::vector<std::string> found;
+		find_named(examples_dir(), s.path, found);
+		if (found.size() != 1)
+			pass_through(inv.argc, inv.argv, nullptr);	// stap says why
+		s.path = found[0];
+		s.example = true;
+	}
+	if (s.path == "-") {
+		s.from_stdin = true;
+		s.name = "<input>";
+		if (!read_fd(0, s.text))
+			fail("ERROR: stap-mmio: cannot read the script from stdin");
+		return s;
+	}
+	s.name = s.path;
+	if (!read_file(s.path, s.text))
+		pass_through(inv.argc, inv.argv, nullptr);	// stap reports it
+	return s;
+}
+
+// ------------------------------------------------------------------
+// Stage 3: the lowering.
+
+struct Lowered {
+	std::unique_ptr<MmioLowering> lowering;
+	std::vector<std::string> tapset_dirs, tapset_files;
+	std::string runtime_ko;		// STAP_MMIO_RUNTIME, "" for modprobe's
+	std::unique_ptr<SourceFile> user;
+	std::string last_pass;
+};
+
+std::unique_ptr<Lowered> lower_script(const Invocation &inv, const ScriptInput &script)
+{
+	const CommandLine &cl = inv.cl;
+	const PpEnvironment &env = inv.env;
+	auto out = std::make_unique<Lowered>();
 
 	// Cheap test first: no "mmio" anywhere, nothing to do.
-	bool maybe = contains_mmio_point(script_text);
-	std::vector<std::string> tapset_dirs = cl.all("I");
-	std::vector<std::string> tapset_files;
-	for (auto &d : tapset_dirs)
-		list_tapset_files(d, tapset_files);
+	bool maybe = contains_mmio_point(script.text);
+	out->tapset_dirs = cl.all("I");
+	for (auto &d : out->tapset_dirs)
+		list_tapset_files(d, out->tapset_files);
 	std::vector<std::pair<std::string, std::string>> tapset_texts;
-	for (auto &f : tapset_files) {
+	for (auto &f : out->tapset_files) {
 		std::string t;
 		if (read_file(f, t) && contains_mmio_point(t)) {
 			tapset_texts.push_back({ f, t });
@@ -468,17 +709,19 @@ int main(int argc, char **argv)
 	for (auto &e : cl.all("E"))
 		maybe = maybe || contains_mmio_point(e);
 	if (!maybe)
-		pass_through(argc, argv, stdin_bytes);
+		pass_through(inv.argc, inv.argv, script.stdin_bytes());
 
 	// The module the lowered probes attach to.
-	std::string runtime_ko = env_or("STAP_MMIO_RUNTIME", "");
+	out->runtime_ko = env_or("STAP_MMIO_RUNTIME", "");
 	LowerOptions lo;
 	lo.guru = env.guru;
-	lo.module = runtime_ko.empty() ? "stap_mmio" : real_path(runtime_ko);
-	lo.session_name = script_path.empty() || from_stdin ? "<input>" : basename_of(script_path);
-	MmioLowering lowering(lo);
+	lo.module = out->runtime_ko.empty() ? "stap_mmio" : real_path(out->runtime_ko);
+	lo.session_name = script.path.empty() || script.from_stdin ? "<input>"
+								   : basename_of(script.path);
+	out->lowering = std::make_unique<MmioLowering>(lo);
+	MmioLowering &lowering = *out->lowering;
 
-	SourceFile user{ script_name, script_text };
+	out->user = std::make_unique<SourceFile>(SourceFile{ script.name, script.text });
 	int groups = 0;
 	for (auto &tt : tapset_texts) {
 		auto f = std::make_unique<SourceFile>(SourceFile{ tt.first, tt.second });
@@ -491,33 +734,34 @@ int main(int argc, char **argv)
 		}
 	}
 	try {
-		lowering.set_user(&user, parse_script(user, script_args, env, groups));
+		lowering.set_user(out->user.get(),
+				  parse_script(*out->user, script.args, env, groups));
 	} catch (const ParseError &) {
-		pass_through(argc, argv, stdin_bytes);	// stap's parse error
+		pass_through(inv.argc, inv.argv, script.stdin_bytes());	// stap's parse error
 	}
 	for (auto &e : cl.all("E")) {
 		SourceFile ef{ "<input>", e };
 		try {
 			MmioLowering probe_e(lo);
-			probe_e.set_user(&ef, parse_script(ef, script_args, env, groups));
+			probe_e.set_user(&ef, parse_script(ef, script.args, env, groups));
 			if (probe_e.uses_mmio()) {
 				DiagnosticPrinter p;
 				std::cerr << p.format({ "kernel.mmio probes are not supported in -E scripts",
 							probe_e.first_mmio_token() });
 				std::cerr << pass2_failed;
-				return 1;
+				exit(1);
 			}
 		} catch (const ParseError &) {
 		}
 	}
 	if (!lowering.uses_mmio())
-		pass_through(argc, argv, stdin_bytes);
+		pass_through(inv.argc, inv.argv, script.stdin_bytes());
 
 	// -p1 prints the user's script, as stap parses it
-	std::string last_pass = cl.last("p");
+	out->last_pass = cl.last("p");
 	bool show_lowered = getenv("STAP_MMIO_SHOW_LOWERED") != nullptr;
-	if (last_pass == "1" && !show_lowered)
-		pass_through(argc, argv, stdin_bytes);
+	if (out->last_pass == "1" && !show_lowered)
+		pass_through(inv.argc, inv.argv, script.stdin_bytes());
 
 	DiagnosticPrinter printer;
 	auto semantic_fail = [&](const std::string &msg) {
@@ -534,30 +778,59 @@ int main(int argc, char **argv)
 
 	if (!lowering.lower()) {
 		std::cerr << printer.format_all(lowering.diagnostics()) << pass2_failed;
-		return 1;
+		exit(1);
 	}
+	return out;
+}
 
-	// The target kernel and the runtime module.
-	std::string why = target.unsuitable();
+// ------------------------------------------------------------------
+// Stage 4: the target: where the session would run, its kernel, the
+// runtime module.
+
+void check_target(const Invocation &inv, const Lowered &lw)
+{
+	const CommandLine &cl = inv.cl;
+	// The translation needs the runtime's DWARF and the target's kernel
+	// here, and the session needs the runtime loaded where it runs.
+	if (cl.has("remote"))
+		fail("ERROR: kernel.mmio: --remote is not supported: the front end cannot check the "
+		     "remote kernel nor load the stap_mmio runtime there; run stap on the target");
+	for (const char *o : { "use-server", "use-http-server", "use-server-on-error" })
+		if (cl.has(o))
+			fail(std::string("ERROR: kernel.mmio: --") + o +
+			     " is not supported: a compile server has no stap_mmio runtime module "
+			     "to compile against; compile here (without --" + o + ")");
+
+	std::string why = inv.target->unsuitable();
 	if (!why.empty())
 		fail("ERROR: " + why);
-	if (!runtime_ko.empty()) {
-		if (!exists(runtime_ko))
+	if (!lw.runtime_ko.empty()) {
+		if (!exists(lw.runtime_ko))
 			fail("ERROR: kernel.mmio: runtime module not found: STAP_MMIO_RUNTIME=" +
-			     runtime_ko);
-	} else {
-		std::string dir = "/lib/modules/" + target.release();
-		const char *where[] = { "/extra/", "/updates/", "/kernel/extra/" };
-		bool found = false;
-		for (auto w : where)
-			found = found || exists(dir + w + "stap_mmio.ko") ||
-				exists(dir + w + "stap_mmio.ko.xz") ||
-				exists(dir + w + "stap_mmio.ko.zst");
-		if (!found)
-			fail("ERROR: kernel.mmio: runtime module stap_mmio.ko not found in " +
-			     target.module_dir() +
-			     " (install it, or set STAP_MMIO_RUNTIME=/path/to/stap_mmio.ko)");
+			     lw.runtime_ko);
+		return;
 	}
+	std::string dir = "/lib/modules/" + inv.target->release();
+	const char *where[] = { "/extra/", "/updates/", "/updates/dkms/", "/kernel/extra/" };
+	bool found = false;
+	for (auto w : where)
+		found = found || exists(dir + w + "stap_mmio.ko") ||
+			exists(dir + w + "stap_mmio.ko.xz") ||
+			exists(dir + w + "stap_mmio.ko.zst");
+	if (!found)
+		fail("ERROR: kernel.mmio: runtime module stap_mmio.ko not found in " +
+		     inv.target->module_dir() +
+		     " (install it, or set STAP_MMIO_RUNTIME=/path/to/stap_mmio.ko)");
+}
+
+// ------------------------------------------------------------------
+// Stage 5: the lowered files, the real stap's command line, the runtime
+// loaded when the session runs here, and the real stap.
+
+[[noreturn]] void run_lowered(const Invocation &inv, const ScriptInput &script, const Lowered &lw)
+{
+	const CommandLine &cl = inv.cl;
+	const MmioLowering &lowering = *lw.lowering;
 
 	// Write the lowered script (and lowered tapset copies).
 	const char *tmp = getenv("TMPDIR");
@@ -571,15 +844,15 @@ int main(int argc, char **argv)
 	std::vector<std::pair<std::string, std::string>> renames;
 	std::map<std::string, std::string> dir_copy;	// -I DIR -> lowered copy
 	for (auto &out : lowering.tapset_outputs()) {
-		for (size_t i = 0; i < tapset_dirs.size(); i++) {
-			const std::string &d = tapset_dirs[i];
+		for (size_t i = 0; i < lw.tapset_dirs.size(); i++) {
+			const std::string &d = lw.tapset_dirs[i];
 			if (out.first.compare(0, d.size() + 1, d + "/") != 0)
 				continue;
 			if (!dir_copy.count(d)) {
 				std::string copy = tmpdir + "/tapset" + std::to_string(i);
 				dir_copy[d] = copy;
 				renames.push_back({ copy, d });
-				for (auto &f : tapset_files) {
+				for (auto &f : lw.tapset_files) {
 					if (f.compare(0, d.size() + 1, d + "/") != 0)
 						continue;
 					std::string dst = copy + f.substr(d.size()), text;
@@ -597,7 +870,7 @@ int main(int argc, char **argv)
 
 	std::vector<std::string> args{ real_stap() };
 	std::string tapsetdir = env_or("STAP_MMIO_TAPSET", STAP_MMIO_TAPSETDIR);
-	std::string stap_own = real_path(std::string(real_stap()) + "/../../share/systemtap/tapset");
+	std::string stap_own;
 	{
 		std::string rs = real_path(real_stap());
 		stap_own = real_path(rs.substr(0, rs.rfind('/')) + "/../share/systemtap/tapset");
@@ -611,9 +884,9 @@ int main(int argc, char **argv)
 		have_uprobe_define = have_uprobe_define ||
 			d.compare(0, 34, "STAPCONF_UPROBE_UNREGISTER_EXPORTED") == 0;
 	if (!have_uprobe_define) {
-		int has = target.has_uprobe_unregister();
+		int has = inv.target->has_uprobe_unregister();
 		bool needed = has == 0 ||
-			(has < 0 && strverscmp(target.base_release().c_str(), "6.12") >= 0);
+			(has < 0 && strverscmp(inv.target->base_release().c_str(), "6.12") >= 0);
 		std::string v = needed ? real_stap_version() : "";
 		if (needed && (v.empty() || strverscmp(v.c_str(), "5.1") <= 0))
 			args.push_back("-DSTAPCONF_UPROBE_UNREGISTER_EXPORTED");
@@ -621,6 +894,8 @@ int main(int argc, char **argv)
 	for (auto &o : cl.options) {
 		if (o.name == "e")
 			continue;
+		if (o.name == "example" && script.example)
+			continue;	// the example's path is passed instead
 		if (o.name == "I" && dir_copy.count(o.arg)) {
 			args.push_back("-I");
 			args.push_back(dir_copy[o.arg]);
@@ -630,7 +905,7 @@ int main(int argc, char **argv)
 			args.push_back(w);
 	}
 	const std::string &lowered = lowering.user_output();
-	if (script_path.empty() || from_stdin) {
+	if (script.path.empty() || script.from_stdin) {
 		if (lowered.size() < 100000) {
 			args.push_back("-e");
 			args.push_back(lowered);
@@ -643,26 +918,38 @@ int main(int argc, char **argv)
 			args.push_back(file);
 		}
 	} else {
-		std::string file = tmpdir + "/" + basename_of(script_path);
+		std::string file = tmpdir + "/" + basename_of(script.path);
 		if (!write_file(file, lowered))
 			fail("ERROR: stap-mmio: cannot write " + file);
-		renames.push_back({ file, script_path });
+		renames.push_back({ file, script.path });
 		args.push_back("--");
 		args.push_back(file);
 	}
-	for (auto &a : script_args)
+	for (auto &a : script.args)
 		args.push_back(a);
 
 	// Stage 5 here: the runtime must be loaded first.
-	bool run_here = (last_pass.empty() || last_pass == "5") && !cl.has("remote") &&
-		target.is_running_kernel();
+	bool run_here = (lw.last_pass.empty() || lw.last_pass == "5") && !cl.has("remote") &&
+		inv.target->is_running_kernel();
 	if (run_here && !exists("/sys/module/stap_mmio")) {
-		std::vector<std::string> load = runtime_ko.empty()
+		std::vector<std::string> load = lw.runtime_ko.empty()
 			? std::vector<std::string>{ "modprobe", "stap_mmio" }
-			: std::vector<std::string>{ "insmod", real_path(runtime_ko) };
+			: std::vector<std::string>{ "insmod", real_path(lw.runtime_ko) };
 		if (run_and_wait(load) != 0 && !exists("/sys/module/stap_mmio"))
 			fail("ERROR: kernel.mmio: cannot load the runtime module (" + load[0] + " " +
 			     load[1] + " failed)");
 	}
 	run_real(args, renames, tmpdir);
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+	Invocation inv = read_command_line(argc, argv);
+	answer_informational(inv);
+	ScriptInput script = read_script(inv);
+	std::unique_ptr<Lowered> lowered = lower_script(inv, script);
+	check_target(inv, *lowered);
+	run_lowered(inv, script, *lowered);
 }

@@ -64,6 +64,7 @@ void smmio_kmmio_smp_exit(void);
 
 /* symbols.c */
 unsigned long smmio_lookup_symbol(const char *name);
+unsigned long smmio_require_symbol(const char *name);
 
 /* kmmio_owner.c: process context only, but for the lockdown check. */
 int smmio_kmmio_acquire(void);

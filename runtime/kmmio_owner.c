@@ -147,17 +147,25 @@ static int smmio_find_kmmio_symbols(void)
 {
 	unsigned long die_notifier;
 
-	smmio_tracer_mutex = (void *)smmio_lookup_symbol("mmiotrace_mutex");
-	smmio_tracer_state = (void *)smmio_lookup_symbol("mmiotrace_enabled");
-	smmio_kmmio_count_p = (void *)smmio_lookup_symbol("kmmio_count");
-	smmio_kmmio_page_table = (void *)smmio_lookup_symbol("kmmio_page_table");
-	smmio_kmmio_nb_die = (void *)smmio_lookup_symbol("nb_die");
-	die_notifier = smmio_lookup_symbol("kmmio_die_notifier");
-	if (!smmio_tracer_mutex || !smmio_tracer_state ||
-	    !smmio_kmmio_page_table || !smmio_kmmio_nb_die || !die_notifier) {
-		pr_err(SMMIO_NAME ": this kernel's kmmio/mmiotrace symbols are missing (needs CONFIG_MMIOTRACE=y and CONFIG_KALLSYMS_ALL=y)\n");
-		return -ENOENT;
-	}
+	/* Each missing internal refuses the load with one line naming it. */
+	smmio_tracer_mutex = (void *)smmio_require_symbol("mmiotrace_mutex");
+	if (!smmio_tracer_mutex)
+		return -EOPNOTSUPP;
+	smmio_tracer_state = (void *)smmio_require_symbol("mmiotrace_enabled");
+	if (!smmio_tracer_state)
+		return -EOPNOTSUPP;
+	smmio_kmmio_count_p = (void *)smmio_require_symbol("kmmio_count");
+	if (!smmio_kmmio_count_p)
+		return -EOPNOTSUPP;
+	smmio_kmmio_page_table = (void *)smmio_require_symbol("kmmio_page_table");
+	if (!smmio_kmmio_page_table)
+		return -EOPNOTSUPP;
+	smmio_kmmio_nb_die = (void *)smmio_require_symbol("nb_die");
+	if (!smmio_kmmio_nb_die)
+		return -EOPNOTSUPP;
+	die_notifier = smmio_require_symbol("kmmio_die_notifier");
+	if (!die_notifier)
+		return -EOPNOTSUPP;
 
 	/* Fixed at build time: checked once, before anything touches them. */
 	if (!smmio_symbol_is((unsigned long)smmio_kmmio_nb_die, "nb_die", 0))

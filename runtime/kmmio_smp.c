@@ -31,11 +31,27 @@
  * IPI that flushes its TLB (smp_call_function_single_async() may be called
  * with interrupts off).  Accesses by other CPUs in the step window and
  * before the flush lands go unseen, and are counted as maybe_missed.
+ *
+ * The flush is the whole TLB, global entries and every PCID included (a
+ * CPU may have cached the page under another address space's kernel PCID
+ * when page table isolation is on, and INVLPG reaches only the current
+ * one).  The kernel's own __flush_tlb_all() was exported to modules up to
+ * 6.x and only to KVM's module namespace since, as are cr4_update_irqsoff()
+ * and cr4_read_shadow(); flush_tlb_kernel_range() and
+ * flush_tlb_one_kernel() are not exported at all.  So it is done with what
+ * every kernel's headers inline, as the kernel's native_flush_tlb_global()
+ * and flush_tlb_local() do: INVPCID "all contexts, global included" when
+ * the CPU has it, else CR4.PGE off and back on (which flushes every entry
+ * of every PCID; CR4 ends as it was, so the kernel's shadow of it stays
+ * right), else a CR3 reload (no PGE: no global pages, and the kernel
+ * enables PCIDs only with PGE).
  */
 #include <linux/percpu.h>
 #include <linux/smp.h>
 #include <linux/irq_work.h>
 #include <asm/tlbflush.h>
+#include <asm/invpcid.h>
+#include <asm/special_insns.h>
 #include "internal.h"
 
 /* Mirror of arch/x86/mm/kmmio.c's struct kmmio_context. */
@@ -82,9 +98,24 @@ void smmio_step_begin(void)
 	}
 }
 
+/* CR4 as it is, written back with PGE flipped and then as it was. */
+static __always_inline void smmio_toggle_cr4_pge(void)
+{
+	unsigned long cr4 = native_read_cr4();
+
+	asm volatile("mov %0, %%cr4" : : "r" (cr4 ^ X86_CR4_PGE) : "memory");
+	asm volatile("mov %0, %%cr4" : : "r" (cr4) : "memory");
+}
+
+/* IPI, interrupts off: flush this CPU's whole TLB (see the top). */
 static void smmio_flush_local_tlb(void *unused)
 {
-	__flush_tlb_all();
+	if (boot_cpu_has(X86_FEATURE_INVPCID))
+		invpcid_flush_all();
+	else if (native_read_cr4() & X86_CR4_PGE)
+		smmio_toggle_cr4_pge();
+	else
+		native_write_cr3(__native_read_cr3());
 }
 
 /* One async IPI slot per target CPU; a busy slot means a flush is due. */
@@ -120,6 +151,8 @@ void smmio_step_serialise_init(void)
 	int cpu;
 
 	smmio_kmmio_ctx = (void __percpu *)smmio_lookup_symbol("kmmio_ctx");
+	if (!smmio_kmmio_ctx)
+		pr_warn(SMMIO_NAME ": kernel internal kmmio_ctx is missing: sessions with several CPUs online need lossless=1\n");
 	for_each_possible_cpu(cpu)
 		INIT_CSD(per_cpu_ptr(&smmio_flush_csd, cpu),
 			 smmio_flush_local_tlb, NULL);

@@ -18,6 +18,8 @@
  * for indirect calls outside functions named smmio_ibt_call_*.
  */
 #include <linux/kprobes.h>
+#include <linux/stringify.h>
+#include <linux/string.h>
 #include <linux/irqflags.h>
 #include <asm/cpufeature.h>
 #include <asm/msr.h>
@@ -117,19 +119,48 @@ static smmio_kallsyms_fn smmio_find_kallsyms(void)
 	return fn;
 }
 
-/* Returns the symbol's address, or 0 (and logs why) when it is not found. */
+/*
+ * A test build (testsuite/systemtap.mmio/runtime-missing-internal.exp)
+ * defines SMMIO_TEST_WRONG_SYMBOL=name: that one internal is then looked
+ * up under a name no kernel has, as if this kernel had renamed it.
+ */
+#ifdef SMMIO_TEST_WRONG_SYMBOL
+static const char *smmio_test_rename(const char *name)
+{
+	if (!strcmp(name, __stringify(SMMIO_TEST_WRONG_SYMBOL)))
+		return "smmio_test_renamed_" __stringify(SMMIO_TEST_WRONG_SYMBOL);
+	return name;
+}
+#else
+static const char *smmio_test_rename(const char *name)
+{
+	return name;
+}
+#endif
+
+/* Returns the symbol's address, or 0 when kallsyms does not know it. */
 unsigned long smmio_lookup_symbol(const char *name)
 {
-	unsigned long addr;
-
 	if (!smmio_kallsyms_lookup)
 		smmio_kallsyms_lookup = smmio_find_kallsyms();
 	if (!smmio_kallsyms_lookup) {
-		pr_err(SMMIO_NAME ": cannot find kallsyms_lookup_name\n");
+		pr_err(SMMIO_NAME ": refusing to load: kernel internal kallsyms_lookup_name cannot be found (kprobe)\n");
 		return 0;
 	}
-	addr = smmio_ibt_call_lookup(smmio_kallsyms_lookup, name);
-	if (!addr)
-		pr_err(SMMIO_NAME ": kernel symbol %s not found\n", name);
+	return smmio_ibt_call_lookup(smmio_kallsyms_lookup,
+				     smmio_test_rename(name));
+}
+
+/*
+ * An internal the runtime cannot work without: its address, or 0 after
+ * the one log line that refuses the load, naming it.
+ */
+unsigned long smmio_require_symbol(const char *name)
+{
+	unsigned long addr = smmio_lookup_symbol(name);
+
+	if (!addr && smmio_kallsyms_lookup)
+		pr_err(SMMIO_NAME ": refusing to load: kernel internal %s is missing (kallsyms does not know it)\n",
+		       name);
 	return addr;
 }

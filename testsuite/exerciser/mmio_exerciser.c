@@ -108,6 +108,7 @@
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/io.h>
+#include <linux/io-64-nonatomic-lo-hi.h>	/* newer kernels define *64_lo_hi only here */
 #include <linux/kernel.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>

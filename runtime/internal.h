@@ -61,6 +61,7 @@ bool smmio_steps_serialised(void);
 void smmio_step_begin(void);
 void smmio_step_end(void);
 void smmio_kmmio_smp_exit(void);
+void smmio_flush_local_tlb(void *unused);
 
 /* symbols.c */
 unsigned long smmio_lookup_symbol(const char *name);

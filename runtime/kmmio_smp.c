@@ -107,8 +107,11 @@ static __always_inline void smmio_toggle_cr4_pge(void)
 	asm volatile("mov %0, %%cr4" : : "r" (cr4) : "memory");
 }
 
-/* IPI, interrupts off: flush this CPU's whole TLB (see the top). */
-static void smmio_flush_local_tlb(void *unused)
+/*
+ * IPI, interrupts off: flush this CPU's whole TLB (see the top).  Also
+ * what mappings.c has every CPU do after arming pages.
+ */
+void smmio_flush_local_tlb(void *unused)
 {
 	if (boot_cpu_has(X86_FEATURE_INVPCID))
 		invpcid_flush_all();

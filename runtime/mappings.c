@@ -142,23 +142,13 @@ static void smmio_span_index_rebuild(void)
 /*
  * Arming clears a page's entry and flushes this CPU's TLB only (kmmio's
  * rule): another CPU that used the page just before may keep its
- * translation and never fault on it.  So after arming, every CPU drops
- * the translations of every armed page.  IPI context: interrupts off.
+ * translation and never fault on it.  So after arming, every CPU flushes
+ * its whole TLB (kmmio_smp.c: with page table isolation a translation
+ * may sit under several PCIDs, which one INVLPG does not reach).
  */
-static void smmio_invlpg_armed(void *unused)
-{
-	struct smmio_span_index *x = rcu_dereference_sched(smmio_span_index);
-	unsigned long va;
-	unsigned int i;
-
-	for (i = 0; x && i < x->n; i++)
-		for (va = x->e[i].start; va < x->e[i].end; va += PAGE_SIZE)
-			asm volatile("invlpg (%0)" : : "r"(va) : "memory");
-}
-
 static void smmio_tlb_work_fn(struct work_struct *work)
 {
-	on_each_cpu(smmio_invlpg_armed, NULL, 1);
+	on_each_cpu(smmio_flush_local_tlb, NULL, 1);
 }
 
 static DECLARE_WORK(smmio_tlb_work, smmio_tlb_work_fn);
@@ -171,7 +161,7 @@ static DECLARE_WORK(smmio_tlb_work, smmio_tlb_work_fn);
 void smmio_sync_tlbs(void)
 {
 	if (preemptible())
-		on_each_cpu(smmio_invlpg_armed, NULL, 1);
+		on_each_cpu(smmio_flush_local_tlb, NULL, 1);
 	else
 		schedule_work(&smmio_tlb_work);
 }

@@ -314,7 +314,8 @@ static u64 smmio_cmpxchg_written(const struct smmio_cpu_state *st,
 }
 
 
-static u32 smmio_insn_flags(const struct mmio_insn *in)
+/* The STAP_MMIO_EV_* flags an access of @in carries. */
+u32 smmio_insn_flags(const struct mmio_insn *in)
 {
 	u32 f = 0;
 

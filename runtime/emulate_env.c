@@ -557,7 +557,7 @@ int smmio_emulate_fault(struct smmio_cpu_state *st, struct pt_regs *regs)
 		.base = st->span->probe.addr,
 		.end = st->span->probe.addr + st->span->probe.len,
 		.alias = (unsigned long)st->span->alias,
-		.flags = STAP_MMIO_EV_EMULATED,
+		.flags = STAP_MMIO_EV_EMULATED | smmio_insn_flags(&st->insn),
 	};
 	struct mmio_regs r;
 	unsigned int i;
@@ -565,12 +565,6 @@ int smmio_emulate_fault(struct smmio_cpu_state *st, struct pt_regs *regs)
 
 	st->regs = regs;
 	smmio_send_pending_map(st->span->map);
-	if (st->insn.string_op)
-		env.flags |= STAP_MMIO_EV_STRING;
-	if (st->insn.flags & MMIO_INSN_REP)
-		env.flags |= STAP_MMIO_EV_REP;
-	if (st->insn.flags & MMIO_INSN_RMW)
-		env.flags |= STAP_MMIO_EV_RMW;
 	for (i = 0; i < 16; i++)
 		r.gpr[i] = *smmio_gpr(regs, i);
 	r.ip = regs->ip;

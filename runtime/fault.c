@@ -93,13 +93,12 @@ static bool smmio_rebase_plan(struct smmio_cpu_state *st,
 		break;
 	case MMIO_STR_MOVS:
 		/* The other side must be RAM: it is not moved. */
+		st->rebase_delta = delta;
 		if (smmio_covers(regs->si, in->width, st->fault_addr)) {
 			st->rebase_reg = 6;
-			return smmio_is_ram(regs->di, in->width) &&
-			       (st->rebase_delta = delta, true);
+			return smmio_is_ram(regs->di, in->width);
 		}
 		st->rebase_reg = 7;
-		st->rebase_delta = delta;
 		return smmio_covers(regs->di, in->width, st->fault_addr) &&
 		       smmio_is_ram(regs->si, in->width);
 	case MMIO_STR_STOS:
@@ -279,6 +278,7 @@ static int smmio_kmmio_hook(struct kprobe *p, struct pt_regs *kregs)
 		st->plan = SMMIO_PLAN_REBASE;
 	else
 		return 0;
+	smmio_count(SMMIO_FAULTS);
 	instruction_pointer_set(kregs, (unsigned long)smmio_fault);
 	return 1;
 }

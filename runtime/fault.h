@@ -81,6 +81,7 @@ bool smmio_read_vec(unsigned int reg, unsigned int offset, unsigned int width,
 		    u64 *out);
 bool smmio_read_ram(unsigned long addr, unsigned int len, void *out);
 bool smmio_is_ram(unsigned long addr, unsigned int len);
+u32 smmio_insn_flags(const struct mmio_insn *in);
 void smmio_capture_before(struct smmio_cpu_state *st, struct pt_regs *regs);
 void smmio_emit_stepped(struct smmio_cpu_state *st, struct pt_regs *regs,
 			u32 flags);

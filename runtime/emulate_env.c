@@ -477,9 +477,9 @@ smmio_env_event(struct mmio_env *env, struct stap_mmio_event *ev,
 	ev->width = width;
 	ev->flags = env->flags | flags;
 	ev->value = 0;
-	memset(ev->value_hi, 0, sizeof(ev->value_hi));
 	memcpy(&ev->value, val, min_t(unsigned int, width, sizeof(ev->value)));
 	if (width > sizeof(ev->value)) {
+		memset(ev->value_hi, 0, sizeof(ev->value_hi));
 		memcpy(ev->value_hi, (const u8 *)val + sizeof(ev->value),
 		       min_t(unsigned int, width - sizeof(ev->value),
 			     sizeof(ev->value_hi)));

@@ -231,6 +231,24 @@ static noinline int smmio_fault(struct pt_regs *regs, unsigned long addr)
 }
 
 /*
+ * The hooked call's arguments, and where it is to continue.  With
+ * DYNAMIC_FTRACE_WITH_ARGS (x86 since 5.11) the plain trampoline saves the
+ * argument registers and honours a new ip, as livepatch relies on: no
+ * need to save every register.
+ */
+#ifdef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
+#define SMMIO_HOOK_FLAGS	FTRACE_OPS_FL_IPMODIFY
+#define smmio_hook_arg(fregs, n)	ftrace_regs_get_argument(fregs, n)
+#define smmio_hook_set_ip(fregs, ip)	ftrace_regs_set_instruction_pointer(fregs, ip)
+#else
+#define SMMIO_HOOK_FLAGS	(FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY)
+#define smmio_hook_arg(fregs, n) \
+	regs_get_kernel_argument(ftrace_get_regs(fregs), n)
+#define smmio_hook_set_ip(fregs, ip) \
+	instruction_pointer_set(ftrace_get_regs(fregs), ip)
+#endif
+
+/*
  * ftrace callback at the entry of kmmio_handler(regs, addr): for our
  * pages, decide how to handle the access and make ftrace return into
  * smmio_fault() instead (IPMODIFY); else let kmmio run.  Interrupts are
@@ -243,15 +261,9 @@ static void notrace smmio_kmmio_hook(unsigned long ip, unsigned long parent_ip,
 				     struct ftrace_regs *fregs)
 {
 	struct smmio_cpu_state *st = this_cpu_ptr(&smmio_cpu);
-	struct pt_regs *kregs = ftrace_get_regs(fregs);
-	struct pt_regs *regs;
-	unsigned long addr;
+	struct pt_regs *regs = (struct pt_regs *)smmio_hook_arg(fregs, 0);
+	unsigned long addr = smmio_hook_arg(fregs, 1);
 	struct smmio_span *span;
-
-	if (unlikely(!kregs))
-		return;
-	regs = (struct pt_regs *)kregs->di;
-	addr = kregs->si;
 	/* Every page fault comes here while kmmio has a page armed. */
 	if (!is_vmalloc_addr((void *)addr) || user_mode(regs) ||
 	    st->stepping)
@@ -279,17 +291,16 @@ static void notrace smmio_kmmio_hook(unsigned long ip, unsigned long parent_ip,
 	else
 		return;
 	smmio_count(SMMIO_FAULTS);
-	instruction_pointer_set(kregs, (unsigned long)smmio_fault);
+	smmio_hook_set_ip(fregs, (unsigned long)smmio_fault);
 }
 
 /*
- * SAVE_REGS for the faulting context's registers (kmmio_handler()'s
- * arguments) and IPMODIFY to move the call.  Not FTRACE_OPS_FL_RECURSION:
- * the trampoline calls the hook directly, with no list function between.
+ * IPMODIFY to move the call.  Not FTRACE_OPS_FL_RECURSION: the trampoline
+ * calls the hook directly, with no list function between.
  */
 static struct ftrace_ops smmio_kmmio_ops = {
 	.func = smmio_kmmio_hook,
-	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY,
+	.flags = SMMIO_HOOK_FLAGS,
 };
 
 static unsigned long smmio_kmmio_handler_addr;

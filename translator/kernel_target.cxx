@@ -1,16 +1,9 @@
 // kernel_target.cxx - see kernel_target.h.
 #include "kernel_target.h"
 
-#include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <poll.h>
-#include <sstream>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/utsname.h>
-#include <unistd.h>
-#include <vector>
 
 namespace stapmmio {
 
@@ -143,99 +136,6 @@ int KernelTarget::has_uprobe_unregister()
 			return 0;
 	}
 	return -1;
-}
-
-namespace {
-
-// The hello of the stapsh listening on the unix socket @path: its reply
-// line, or "" with @err set.
-std::string stapsh_hello(const std::string &path, const std::string &version,
-			 int timeout_ms, std::string &err)
-{
-	sockaddr_un sa{};
-	sa.sun_family = AF_UNIX;
-	if (path.empty() || path.size() >= sizeof(sa.sun_path)) {
-		err = "bad socket path";
-		return "";
-	}
-	memcpy(sa.sun_path, path.c_str(), path.size() + 1);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (sockaddr *)&sa, sizeof(sa)) < 0) {
-		err = std::string("cannot connect: ") + strerror(errno);
-		if (fd >= 0)
-			close(fd);
-		return "";
-	}
-	std::string hello = "stap " + version + "\n", buf;
-	if (write(fd, hello.data(), hello.size()) != (ssize_t)hello.size()) {
-		err = std::string("cannot send: ") + strerror(errno);
-		close(fd);
-		return "";
-	}
-	// stapsh's debug lines start with "stapsh:"; the reply with "stapsh ".
-	for (;;) {
-		size_t nl;
-		while ((nl = buf.find('\n')) != std::string::npos) {
-			std::string line = buf.substr(0, nl);
-			buf.erase(0, nl + 1);
-			if (line.compare(0, 7, "stapsh ") == 0) {
-				close(fd);
-				return line;
-			}
-		}
-		pollfd p = { fd, POLLIN, 0 };
-		int n = poll(&p, 1, timeout_ms);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			err = n == 0 ? "no answer from its stapsh" : strerror(errno);
-			break;
-		}
-		char b[512];
-		ssize_t r = read(fd, b, sizeof b);
-		if (r <= 0) {
-			err = "the connection closed before its stapsh answered";
-			break;
-		}
-		buf.append(b, r);
-	}
-	close(fd);
-	return "";
-}
-
-} // namespace
-
-RemoteTarget ask_remote(const std::string &uri, const std::string &stap_version,
-			int timeout_ms)
-{
-	RemoteTarget t;
-	t.uri = uri;
-	size_t colon = uri.find(':');
-	std::string scheme = colon == std::string::npos ? "" : uri.substr(0, colon);
-	std::string rest = colon == std::string::npos ? "" : uri.substr(colon + 1);
-	if (scheme == "direct" || scheme == "stapsh") {
-		struct utsname u;
-		if (uname(&u) == 0) {
-			t.machine = u.machine;
-			t.release = u.release;
-			t.known = true;
-		}
-		return t;
-	}
-	// stap: "host:port" with a numeric port is ssh, as is a bare host
-	if (scheme != "unix" || rest.compare(0, 2, "//") == 0)
-		return t;
-	std::string line = stapsh_hello(rest, stap_version.empty() ? "5.0" : stap_version,
-					timeout_ms, t.error);
-	if (line.empty())
-		return t;
-	std::istringstream in(line);
-	std::string word, version;
-	in >> word >> version >> t.machine >> t.release;
-	t.known = !t.release.empty();
-	if (!t.known)
-		t.error = "unexpected answer from its stapsh: " + line;
-	return t;
 }
 
 } // namespace stapmmio

@@ -42,20 +42,6 @@ private:
 	std::map<std::string, std::string> config_;
 };
 
-// A --remote target as stap's remote engine will see it: its machine and
-// kernel release, asked of its stapsh the way stap asks ("stap VERSION" ->
-// "stapsh VERSION MACHINE RELEASE").  unix:PATH is asked over the socket;
-// direct: and stapsh: are this machine; other schemes (ssh) are not asked
-// (known stays false).
-struct RemoteTarget {
-	std::string uri, machine, release;
-	bool known = false;
-	std::string error;	// why asking failed ("" when it did not)
-};
-
-RemoteTarget ask_remote(const std::string &uri, const std::string &stap_version,
-			int timeout_ms);
-
 } // namespace stapmmio
 
 #endif

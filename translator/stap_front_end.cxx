@@ -442,7 +442,6 @@ struct Invocation {
 	CommandLine cl;
 	std::unique_ptr<KernelTarget> target;
 	PpEnvironment env;
-	std::vector<RemoteTarget> remotes;	// --remote, asked for their kernels
 };
 
 Invocation read_command_line(int argc, char **argv)
@@ -688,29 +687,7 @@ struct Lowered {
 	std::string last_pass;
 };
 
-// --remote: each target's kernel, as stap's remote engine will learn it.
-// The script is translated here for the first target's kernel (its
-// %( kernel_vr %) conditions, its build tree); the checks cover them all.
-void ask_remotes(Invocation &inv)
-{
-	for (auto &uri : inv.cl.all("remote"))
-		inv.remotes.push_back(ask_remote(uri, real_stap_version(), 30000));
-	for (auto &r : inv.remotes) {
-		if (!r.error.empty())
-			fail("ERROR: kernel.mmio: target " + r.uri +
-			     ": cannot learn its kernel: " + r.error);
-		if (!r.known)
-			continue;
-		inv.target = std::make_unique<KernelTarget>(r.release);
-		inv.env.kernel_vr = inv.target->release();
-		inv.env.kernel_v = inv.target->base_release();
-		KernelTarget *target = inv.target.get();
-		inv.env.config = [target](const std::string &k) { return target->config(k); };
-		break;
-	}
-}
-
-std::unique_ptr<Lowered> lower_script(Invocation &inv, const ScriptInput &script)
+std::unique_ptr<Lowered> lower_script(const Invocation &inv, const ScriptInput &script)
 {
 	const CommandLine &cl = inv.cl;
 	const PpEnvironment &env = inv.env;
@@ -733,8 +710,6 @@ std::unique_ptr<Lowered> lower_script(Invocation &inv, const ScriptInput &script
 		maybe = maybe || contains_mmio_point(e);
 	if (!maybe)
 		pass_through(inv.argc, inv.argv, script.stdin_bytes());
-	if (cl.has("remote"))
-		ask_remotes(inv);
 
 	// The module the lowered probes attach to.
 	out->runtime_ko = env_or("STAP_MMIO_RUNTIME", "");
@@ -812,71 +787,48 @@ std::unique_ptr<Lowered> lower_script(Invocation &inv, const ScriptInput &script
 // Stage 4: the target: where the session would run, its kernel, the
 // runtime module.
 
-bool runtime_installed(const std::string &release)
+void check_target(const Invocation &inv, const Lowered &lw)
 {
-	std::string dir = "/lib/modules/" + release;
-	const char *where[] = { "/extra/", "/updates/", "/updates/dkms/", "/kernel/extra/" };
-	for (auto w : where)
-		if (exists(dir + w + "stap_mmio.ko") || exists(dir + w + "stap_mmio.ko.xz") ||
-		    exists(dir + w + "stap_mmio.ko.zst"))
-			return true;
-	return false;
-}
+	const CommandLine &cl = inv.cl;
+	// The translation needs the runtime's debug information and the
+	// target kernel's build tree here; a compile server has neither.
+	for (const char *o : { "use-server", "use-http-server", "use-server-on-error" })
+		if (cl.has(o))
+			fail(std::string("ERROR: kernel.mmio: --") + o +
+			     " is not supported: a compile server has no stap_mmio runtime module "
+			     "to compile against; compile here (without --" + o + ")");
+	// --remote: stap's remote engine learns each target's kernel from its
+	// stapsh and translates for it here, as with -r, and its own
+	// diagnostics say when this machine lacks that kernel's build tree or
+	// the runtime's debug information for it.  Whether the runtime is
+	// installed there and loads is found out on the target, when the
+	// session asks for it: one ERROR line naming the target.  This machine's
+	// kernel is not the target's, and asking the target ourselves would
+	// end its stapsh (a listening stapsh exits when its client goes) just
+	// before stap connects.
+	if (cl.has("remote"))
+		return;
 
-// What the translation needs here for kernel @t: its configuration
-// (x86-64, CONFIG_MMIOTRACE) and the runtime's debug information.
-// @who: "" for this machine's stap, "target URI (kernel REL): " for a
-// remote one.
-void check_kernel(KernelTarget &t, const Lowered &lw, const std::string &who)
-{
-	std::string why = t.unsuitable();
+	std::string why = inv.target->unsuitable();
 	if (!why.empty())
-		fail("ERROR: " + (who.empty() ? why : "kernel.mmio: " + who + why));
+		fail("ERROR: " + why);
 	if (!lw.runtime_ko.empty()) {
 		if (!exists(lw.runtime_ko))
 			fail("ERROR: kernel.mmio: runtime module not found: STAP_MMIO_RUNTIME=" +
 			     lw.runtime_ko);
 		return;
 	}
-	if (!runtime_installed(t.release()))
-		fail("ERROR: kernel.mmio: " + who + "runtime module stap_mmio.ko not found in " +
-		     t.module_dir() +
-		     (who.empty() ? " (install it, or set STAP_MMIO_RUNTIME=/path/to/stap_mmio.ko)"
-				  : " here, where the script is translated against its debug "
-				    "information (install it here for that kernel too)"));
-}
-
-void check_target(Invocation &inv, const Lowered &lw)
-{
-	const CommandLine &cl = inv.cl;
-	// The translation needs the runtime's debug information and the
-	// kernel's build tree here; a compile server has neither.
-	for (const char *o : { "use-server", "use-http-server", "use-server-on-error" })
-		if (cl.has(o))
-			fail(std::string("ERROR: kernel.mmio: --") + o +
-			     " is not supported: a compile server has no stap_mmio runtime module "
-			     "to compile against; compile here (without --" + o + ")");
-	if (!cl.has("remote")) {
-		check_kernel(*inv.target, lw, "");
-		return;
-	}
-	// --remote: each target's kernel is checked here against its build
-	// tree (stap translates for it here, as with -r); whether the runtime
-	// is installed and loads there is found out there, when the session
-	// asks for it (an error naming the target).
-	std::map<std::string, std::unique_ptr<KernelTarget>> seen;
-	for (auto &r : inv.remotes) {
-		if (!r.known)
-			continue;
-		std::string who = "target " + r.uri + " (kernel " + r.release + "): ";
-		if (r.machine != "x86_64")
-			fail("ERROR: kernel.mmio: " + who + "kernel.mmio needs an x86-64 machine, not " +
-			     r.machine);
-		if (seen.count(r.release))
-			continue;
-		seen[r.release] = std::make_unique<KernelTarget>(r.release);
-		check_kernel(*seen[r.release], lw, who);
-	}
+	std::string dir = "/lib/modules/" + inv.target->release();
+	const char *where[] = { "/extra/", "/updates/", "/updates/dkms/", "/kernel/extra/" };
+	bool found = false;
+	for (auto w : where)
+		found = found || exists(dir + w + "stap_mmio.ko") ||
+			exists(dir + w + "stap_mmio.ko.xz") ||
+			exists(dir + w + "stap_mmio.ko.zst");
+	if (!found)
+		fail("ERROR: kernel.mmio: runtime module stap_mmio.ko not found in " +
+		     inv.target->module_dir() +
+		     " (install it, or set STAP_MMIO_RUNTIME=/path/to/stap_mmio.ko)");
 }
 
 // ------------------------------------------------------------------
@@ -940,7 +892,10 @@ void check_target(Invocation &inv, const Lowered &lw)
 		have_uprobe_define = have_uprobe_define ||
 			d.compare(0, 34, "STAPCONF_UPROBE_UNREGISTER_EXPORTED") == 0;
 	if (!have_uprobe_define) {
-		int has = inv.target->has_uprobe_unregister();
+		// --remote: the targets' kernels are not known here; the define
+		// is right for every kernel where uprobe_unregister is exported,
+		// as it has been since its introduction
+		int has = cl.has("remote") ? 0 : inv.target->has_uprobe_unregister();
 		bool needed = has == 0 ||
 			(has < 0 && strverscmp(inv.target->base_release().c_str(), "6.12") >= 0);
 		std::string v = needed ? real_stap_version() : "";

@@ -93,11 +93,40 @@ device_args() {
 	esac
 }
 
+# A blank disk of SIZE bytes (truncate's SIZE: 64M, 1G, ...) on a
+# controller: disk_args N SIZE[,if=TYPE] TMP (N numbers the run's disks).
+disk_args() {
+	local n=$1 spec=$2 tmp=$3 size type=virtio img drive
+	size=${spec%%,*}
+	if [[ $spec == *,* ]]; then
+		type=${spec#*,}
+		[[ $type == if=* ]] || die "--disk $spec: expected SIZE[,if=TYPE]"
+		type=${type#if=}
+	fi
+	[[ $size =~ ^[1-9][0-9]*[KMG]?$ ]] || die "--disk $spec: SIZE is a number of bytes, with K, M or G"
+	img=$tmp/disk$n.img
+	truncate -s "$size" "$img"
+	drive="if=none,id=disk$n,format=raw,file=$img"
+	case $type in
+	# As the root disk is (if=virtio, after it in PCI order): it stays /dev/vda.
+	virtio) QEMU_ARGS+=(-drive "file=$img,format=raw,if=virtio") ;;
+	nvme) QEMU_ARGS+=(-drive "$drive" -device "nvme,drive=disk$n,serial=lab$n") ;;
+	ahci) QEMU_ARGS+=(-device "ahci,id=ahci$n" -drive "$drive" -device "ide-hd,drive=disk$n,bus=ahci$n.0") ;;
+	# The board's own IDE controller (PIIX).
+	ide) QEMU_ARGS+=(-drive "file=$img,format=raw,if=ide") ;;
+	scsi) QEMU_ARGS+=(-device "virtio-scsi-pci,id=scsi$n" -drive "$drive" -device "scsi-hd,drive=disk$n,bus=scsi$n.0") ;;
+	lsi) QEMU_ARGS+=(-device "lsi53c895a,id=lsi$n" -drive "$drive" -device "scsi-hd,drive=disk$n,bus=lsi$n.0") ;;
+	sd) QEMU_ARGS+=(-device sdhci-pci -drive "$drive" -device "sd-card,drive=disk$n") ;;
+	usb) QEMU_ARGS+=(-device "qemu-xhci,id=xhci$n" -drive "$drive" -device "usb-storage,drive=disk$n,bus=xhci$n.0") ;;
+	*) die "--disk $spec: unknown controller '$type' (virtio nvme ahci ide scsi lsi sd usb)" ;;
+	esac
+}
+
 # ---- run_guest
 
 run_guest() {
 	local smp=1 timeout=600 mem=1024 out= append= icount= dev
-	local devices=()
+	local devices=() disks=() i
 	RUN_CMDS=() RUN_PUTS=()
 	while (($#)); do
 		(($# >= 2)) || die "run: $1 needs a value"
@@ -106,6 +135,7 @@ run_guest() {
 		--timeout) timeout=$2 ;;
 		--mem) mem=$2 ;;
 		--device) devices+=("$2") ;;
+		--disk) disks+=("$2") ;;
 		--put)
 			[[ $2 == *:/* ]] || die "--put $2: expected HOSTFILE:/GUEST/PATH"
 			[[ -f ${2%%:*} ]] || die "--put $2: no such file ${2%%:*}"
@@ -162,6 +192,9 @@ run_guest() {
 	[[ -z $icount ]] || QEMU_ARGS+=(-icount "shift=$icount,sleep=on")
 	for dev in "${devices[@]}"; do
 		device_args "$dev" "$tmp"
+	done
+	for i in "${!disks[@]}"; do
+		disk_args "$i" "${disks[$i]}" "$tmp"
 	done
 
 	local t0 rc=0 status=0

@@ -82,11 +82,11 @@ device_args() {
 	local dev=$1 tmp=$2
 	case $dev in
 	edu) QEMU_ARGS+=(-device edu) ;;
-	e1000) QEMU_ARGS+=(-netdev user,id=n0,restrict=on -device e1000,netdev=n0) ;;
+	e1000) QEMU_ARGS+=(-netdev "user,id=n0,restrict=on" -device "e1000,netdev=n0") ;;
 	sdhci)
 		truncate -s 64M "$tmp/sd.img"
 		QEMU_ARGS+=(-device sdhci-pci -drive "if=none,id=sd0,format=raw,file=$tmp/sd.img"
-			-device sd-card,drive=sd0)
+			-device "sd-card,drive=sd0")
 		;;
 	# Anything else is QEMU's own -device syntax (pci-testdev, edu,dma_mask=...).
 	*) QEMU_ARGS+=(-device "$dev") ;;
@@ -125,7 +125,7 @@ disk_args() {
 # ---- run_guest
 
 run_guest() {
-	local smp=1 timeout=600 mem=1024 out= append= icount= dev
+	local smp=1 timeout=600 mem=1024 out='' append='' icount='' dev
 	local devices=() disks=() i
 	RUN_CMDS=() RUN_PUTS=()
 	while (($#)); do
@@ -182,7 +182,7 @@ run_guest() {
 		-virtfs "local,path=$out,mount_tag=lab,security_model=none,id=lab"
 		-serial "file:$out/console"
 		-chardev "pipe,id=ctl,path=$tmp/ctl" -serial chardev:ctl
-		-chardev "pipe,id=qmp,path=$tmp/qmp" -mon chardev=qmp,mode=control
+		-chardev "pipe,id=qmp,path=$tmp/qmp" -mon "chardev=qmp,mode=control"
 		-trace "file=$raw")
 	# Deterministic guest time: while the guest runs, each instruction
 	# takes 2^icount ns of its clock, whatever the host is doing.  While

@@ -5,13 +5,13 @@
 # Host and guest talk over three channels:
 #  - a 9p share of the output directory, mounted on /lab in the guest: the
 #    staged runner, commands and files (OUT/.lab) and the results;
-#  - the guest's ttyS1, a QEMU pipe chardev, read by the controller below:
-#    the guest's lab-ctl asks for "TRACE on|off", "MARK text", ... and waits
-#    for "ACK id";
+#  - the guest's ttyS1, a QEMU pipe chardev, read by the controller
+#    (lab/qemu_host.py controller): the guest's lab-ctl asks for
+#    "TRACE on|off", "MARK text", ... and waits for "ACK id";
 #  - QMP on another pipe chardev, through which the controller switches the
 #    memory_region_ops trace events.
+# lab/qemu_host.py normalise makes the run's qemu-trace from QEMU's log.
 
-readonly TRACE_EVENTS='memory_region_ops_*'
 readonly KERNEL_LOG_BAD='Oops|BUG:|WARNING:|Call Trace|Kernel panic'
 
 # Globals of one run (run_guest runs once per process, or in a subshell).
@@ -40,163 +40,6 @@ run_cleanup() {
 		rm -rf "$RUN_TMP"
 	fi
 	RUN_TMP=
-}
-
-# ---- the controller: serves the guest's lab-ctl requests over ttyS1
-
-# Send one QMP command; the answer's line goes to stdout.
-qmp_call() {
-	local line
-	printf '%s\n' "$1" >&7
-	while IFS= read -r -t 30 line <&8; do
-		case $line in
-		*'"return"'*) printf '%s\n' "$line"; return 0 ;;
-		*'"error"'*) printf 'lab: QMP: %s\n' "$line" >&2; return 1 ;;
-		esac
-	done
-	printf 'lab: QMP: no answer to %s\n' "$1" >&2
-	return 1
-}
-
-qmp_send() { qmp_call "$1" >/dev/null; }
-
-trace_switch() {
-	local on=$1
-	qmp_send "{\"execute\":\"trace-event-set-state\",\"arguments\":{\"name\":\"$TRACE_EVENTS\",\"enable\":$on}}"
-}
-
-# QEMU traces absolute addresses; keep its flat memory map at each switch-on
-# so that the normaliser can turn them into offsets within the region.
-save_memory_map() {
-	local file=$1 line
-	line=$(qmp_call '{"execute":"human-monitor-command","arguments":{"command-line":"info mtree -f"}}') || return 1
-	line=${line#*'"return": "'}
-	line=${line%'"}'*}
-	printf '%b' "$line" | tr -d '\r' >"$file"
-}
-
-controller() {
-	local tmp=$1 raw=$2 stage=$3 log=$4 t0=$5 line verb id arg size windows=0
-	exec 7>"$tmp/qmp.in" 8<"$tmp/qmp.out"
-	IFS= read -r -t 60 line <&8 || { echo "lab: no QMP greeting" >&2; return 1; }
-	qmp_send '{"execute":"qmp_capabilities"}' || return 1
-	exec 5<"$tmp/ctl.out" 6>"$tmp/ctl.in"
-	while IFS= read -r line <&5; do
-		line=${line%$'\r'}
-		read -r verb id arg <<<"$line" || true
-		case $verb in
-		BEGIN | END)
-			printf '%s %s\n' "$verb" "$(elapsed "$t0")" >>"$log"
-			[[ $verb == END ]] && trace_switch false
-			;;
-		TRACE)
-			case $arg in
-			on)
-				save_memory_map "$stage/mtree.$windows"
-				size=$(stat -c %s "$raw" 2>/dev/null || echo 0)
-				printf '%s %s\n' "$size" "$stage/mtree.$windows" >>"$stage/windows"
-				windows=$((windows + 1))
-				trace_switch true
-				;;
-			off) trace_switch false ;;
-			*) continue ;;
-			esac
-			printf 'TRACE %s %s\n' "$arg" "$(elapsed "$t0")" >>"$log"
-			;;
-		MARK)
-			size=$(stat -c %s "$raw" 2>/dev/null || echo 0)
-			printf '%s %s\n' "$size" "$arg" >>"$stage/marks"
-			;;
-		*) continue ;;
-		esac
-		printf 'ACK %s\n' "$id" >&6
-	done
-}
-
-# ---- results
-
-# R|W REGION OFFSET SIZE VALUE from QEMU's log lines such as
-#   memory_region_ops_read cpu 0 mr 0x55.. addr 0xfea00004 value 0x12 size 4 name 'edu-mmio'
-# OFFSET is relative to the region, found in the flat memory map saved when
-# that trace window opened.  "# mark TEXT" lines stand where lab-mark was.
-normalise_trace() {
-	local raw=$1 stage=$2
-	touch "$stage/marks" "$stage/windows"
-	LC_ALL=C awk -v marks="$stage/marks" -v windows="$stage/windows" -v q="'" '
-	function hex(s,    v, i) {
-		s = tolower(s)
-		sub(/^0x/, "", s)
-		v = 0
-		for (i = 1; i <= length(s); i++)
-			v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
-		return v
-	}
-	function tohex(v,    s, d) {
-		if (v <= 0) return "0x0"
-		s = ""
-		while (v > 0) {
-			d = v % 16
-			s = substr("0123456789abcdef", d + 1, 1) s
-			v = (v - d) / 16
-		}
-		return "0x" s
-	}
-	# Flat view lines: "  00000000fea00000-00000000feafffff (prio 1, i/o): edu-mmio [@off]"
-	function load_map(w, file,    l, a, r, k, key) {
-		while ((getline l < file) > 0) {
-			if (l !~ /^ *[0-9a-f]+-[0-9a-f]+ \(prio/) continue
-			split(l, a, /[ ]+/)
-			k = (a[1] == "") ? 2 : 1
-			split(a[k], r, "-")
-			sub(/^.*\): /, "", l)
-			split(l, a, / /)
-			key = w SUBSEP a[1]
-			n = cnt[key]++
-			rs[key, n] = hex(r[1])
-			re[key, n] = hex(r[2])
-			ro[key, n] = (a[2] ~ /^@/) ? hex(substr(a[2], 2)) : 0
-		}
-		close(file)
-	}
-	function offset(name, addr,    key, i, v) {
-		key = win SUBSEP name
-		v = hex(addr)
-		for (i = 0; i < cnt[key]; i++)
-			if (v >= rs[key, i] && v <= re[key, i])
-				return tohex(v - rs[key, i] + ro[key, i])
-		return addr
-	}
-	function flush_marks(upto) {
-		while (nm < mcount && moff[nm] <= upto) print "# mark " mtext[nm++]
-	}
-	BEGIN {
-		while ((getline l < marks) > 0) {
-			sp = index(l, " ")
-			moff[mcount] = substr(l, 1, sp - 1) + 0
-			mtext[mcount++] = substr(l, sp + 1)
-		}
-		while ((getline l < windows) > 0) {
-			split(l, a, " ")
-			woff[wcount] = a[1] + 0
-			load_map(wcount++, a[2])
-		}
-		win = -1
-	}
-	{
-		flush_marks(pos)
-		while (win + 1 < wcount && woff[win + 1] <= pos) win++
-		pos += length($0) + 1
-		if ($1 != "memory_region_ops_read" && $1 != "memory_region_ops_write")
-			next
-		for (i = 2; i < NF; i++) f[$i] = $(i + 1)
-		n = index($0, "name " q)
-		name = substr($0, n + 6)
-		if (substr(name, length(name)) == q) name = substr(name, 1, length(name) - 1)
-		gsub(/ /, "_", name)
-		printf "%s %s %s %s %s\n", ($1 ~ /read$/ ? "R" : "W"), name, offset(name, f["addr"]), f["size"], f["value"]
-	}
-	END { flush_marks(1e18) }
-	' "$raw"
 }
 
 # The guest kernel log: dmesg, or the console when the guest died before
@@ -239,11 +82,11 @@ device_args() {
 	local dev=$1 tmp=$2
 	case $dev in
 	edu) QEMU_ARGS+=(-device edu) ;;
-	e1000) QEMU_ARGS+=(-netdev user,id=n0,restrict=on -device e1000,netdev=n0) ;;
+	e1000) QEMU_ARGS+=(-netdev "user,id=n0,restrict=on" -device "e1000,netdev=n0") ;;
 	sdhci)
 		truncate -s 64M "$tmp/sd.img"
 		QEMU_ARGS+=(-device sdhci-pci -drive "if=none,id=sd0,format=raw,file=$tmp/sd.img"
-			-device sd-card,drive=sd0)
+			-device "sd-card,drive=sd0")
 		;;
 	# Anything else is QEMU's own -device syntax (pci-testdev, edu,dma_mask=...).
 	*) QEMU_ARGS+=(-device "$dev") ;;
@@ -274,11 +117,40 @@ stapsh_args() {
 	done
 }
 
+# A blank disk of SIZE bytes (truncate's SIZE: 64M, 1G, ...) on a
+# controller: disk_args N SIZE[,if=TYPE] TMP (N numbers the run's disks).
+disk_args() {
+	local n=$1 spec=$2 tmp=$3 size type=virtio img drive
+	size=${spec%%,*}
+	if [[ $spec == *,* ]]; then
+		type=${spec#*,}
+		[[ $type == if=* ]] || die "--disk $spec: expected SIZE[,if=TYPE]"
+		type=${type#if=}
+	fi
+	[[ $size =~ ^[1-9][0-9]*[KMG]?$ ]] || die "--disk $spec: SIZE is a number of bytes, with K, M or G"
+	img=$tmp/disk$n.img
+	truncate -s "$size" "$img"
+	drive="if=none,id=disk$n,format=raw,file=$img"
+	case $type in
+	# As the root disk is (if=virtio, after it in PCI order): it stays /dev/vda.
+	virtio) QEMU_ARGS+=(-drive "file=$img,format=raw,if=virtio") ;;
+	nvme) QEMU_ARGS+=(-drive "$drive" -device "nvme,drive=disk$n,serial=lab$n") ;;
+	ahci) QEMU_ARGS+=(-device "ahci,id=ahci$n" -drive "$drive" -device "ide-hd,drive=disk$n,bus=ahci$n.0") ;;
+	# The board's own IDE controller (PIIX).
+	ide) QEMU_ARGS+=(-drive "file=$img,format=raw,if=ide") ;;
+	scsi) QEMU_ARGS+=(-device "virtio-scsi-pci,id=scsi$n" -drive "$drive" -device "scsi-hd,drive=disk$n,bus=scsi$n.0") ;;
+	lsi) QEMU_ARGS+=(-device "lsi53c895a,id=lsi$n" -drive "$drive" -device "scsi-hd,drive=disk$n,bus=lsi$n.0") ;;
+	sd) QEMU_ARGS+=(-device sdhci-pci -drive "$drive" -device "sd-card,drive=disk$n") ;;
+	usb) QEMU_ARGS+=(-device "qemu-xhci,id=xhci$n" -drive "$drive" -device "usb-storage,drive=disk$n,bus=xhci$n.0") ;;
+	*) die "--disk $spec: unknown controller '$type' (virtio nvme ahci ide scsi lsi sd usb)" ;;
+	esac
+}
+
 # ---- run_guest
 
 run_guest() {
-	local smp=1 timeout=600 mem=1024 out= append= icount= dev
-	local devices=()
+	local smp=1 timeout=600 mem=1024 out='' append='' icount='' dev
+	local devices=() disks=() i
 	RUN_CMDS=() RUN_PUTS=() RUN_STAPSH=()
 	while (($#)); do
 		(($# >= 2)) || die "run: $1 needs a value"
@@ -287,6 +159,7 @@ run_guest() {
 		--timeout) timeout=$2 ;;
 		--mem) mem=$2 ;;
 		--device) devices+=("$2") ;;
+		--disk) disks+=("$2") ;;
 		--put)
 			[[ $2 == *:/* ]] || die "--put $2: expected HOSTFILE:/GUEST/PATH"
 			[[ -f ${2%%:*} ]] || die "--put $2: no such file ${2%%:*}"
@@ -334,7 +207,7 @@ run_guest() {
 		-virtfs "local,path=$out,mount_tag=lab,security_model=none,id=lab"
 		-serial "file:$out/console"
 		-chardev "pipe,id=ctl,path=$tmp/ctl" -serial chardev:ctl
-		-chardev "pipe,id=qmp,path=$tmp/qmp" -mon chardev=qmp,mode=control
+		-chardev "pipe,id=qmp,path=$tmp/qmp" -mon "chardev=qmp,mode=control"
 		-trace "file=$raw")
 	# Deterministic guest time: while the guest runs, each instruction
 	# takes 2^icount ns of its clock, whatever the host is doing.  While
@@ -345,6 +218,9 @@ run_guest() {
 	for dev in "${devices[@]}"; do
 		device_args "$dev" "$tmp"
 	done
+	for i in "${!disks[@]}"; do
+		disk_args "$i" "${disks[$i]}" "$tmp"
+	done
 	stapsh_args "$out/.lab"
 
 	local t0 rc=0 status=0
@@ -352,7 +228,8 @@ run_guest() {
 	setpriv --pdeathsig KILL -- qemu-system-x86_64 "${QEMU_ARGS[@]}" \
 		>"$tmp/qemu.out" 2>&1 </dev/null &
 	QEMU_PID=$!
-	controller "$tmp" "$raw" "$out/.lab" "$log" "$t0" 2>>"$tmp/qemu.out" &
+	python3 "$LAB_HOME/qemu_host.py" controller "$tmp" "$raw" "$out/.lab" "$log" "$t0" \
+		2>>"$tmp/qemu.out" &
 	CTL_PID=$!
 
 	local limit
@@ -372,7 +249,7 @@ run_guest() {
 	trap - EXIT INT TERM
 	printf 'TOTAL %s\n' "$(elapsed "$t0")" >>"$log"
 
-	normalise_trace "$raw" "$out/.lab" >"$out/qemu-trace"
+	python3 "$LAB_HOME/qemu_host.py" normalise "$raw" "$out/.lab" >"$out/qemu-trace"
 	rm -rf "$out/.lab/put"
 
 	local problems klog

@@ -43,7 +43,6 @@ enum mmio_opnd_kind {
 	MMIO_OPND_COMPUTED,	/* RMW result or compare: no register holds it */
 	/* CMPXCHG read: rax after if ZF=0, else rax before */
 	MMIO_OPND_CMPXCHG_AX,
-	/* Added after the first interface: */
 	/* MOVDIR64B/ENQCMD source: the 64 bytes at the ModRM operand */
 	MMIO_OPND_MEM_MODRM,
 	/* MOVDIR64B/ENQCMD destination: memory at the address in dst_reg */
@@ -101,7 +100,6 @@ struct mmio_insn {
 	u8 opcode;		/* primary opcode byte */
 	u8 modrm_mem;		/* 1 if an explicit ModRM memory operand */
 	u64 imm;		/* MMIO_OPND_IMM: value, truncated to width */
-	/* Added after the first interface (additive): */
 	u8 xflags;		/* MMIO_XF_* */
 	/* MMIO_OPND_VEC: the value's byte offset in the register (pextrd) */
 	u8 vec_offset;

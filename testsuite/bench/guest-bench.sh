@@ -91,7 +91,7 @@ timed() {
 
 # K timed `loop N` back to back: prints their ns, comma-separated.
 timed_loops() {
-	list= i=1
+	list='' i=1
 	while [ $i -le "$K" ]; do
 		list=$list${list:+,}$(timed loop "$N")
 		i=$((i + 1))
@@ -102,6 +102,7 @@ timed_loops() {
 # K runs of the page-fault loop, while what config $1 armed still is.
 pagefault() {
 	[ "$PF_PAGES" -gt 0 ] || return 0
+	# shellcheck disable=SC2046 # the loop's figures, one word each
 	set -- "$1" "$2" $("$DIR/pagefault" "$PF_PAGES" "$K") ||
 		err "the page-fault loop failed"
 	km=-
@@ -119,13 +120,13 @@ KPROBES=/sys/kernel/debug/kprobes/list
 stap_start() {
 	name=$1 out=$2
 	before=$(stat_of armed_pages)
-	staprun -o "$out" "$DIR/$name.ko" >/tmp/staprun.$name.log 2>&1 &
+	staprun -o "$out" "$DIR/$name.ko" >"/tmp/staprun.$name.log" 2>&1 &
 	STAP_PID=$!
 	i=0
 	while [ "$(stat_of armed_pages)" -le "$before" ] ||
 	      ! grep -q stap_mmio_event $KPROBES; do
 		kill -0 $STAP_PID 2>/dev/null ||
-			err "staprun $name.ko exited before arming: $(tr '\n' ' ' </tmp/staprun.$name.log)"
+			err "staprun $name.ko exited before arming: $(tr '\n' ' ' <"/tmp/staprun.$name.log")"
 		i=$((i + 1))
 		[ $i -le 2400 ] || err "staprun $name.ko: nothing armed after 120 s"
 		sleep 0.05
@@ -142,7 +143,7 @@ stap_stop() {
 	kill -INT $STAP_PID
 	wait $STAP_PID
 	rc=$?
-	[ $rc = 0 ] || echo "note staprun $1 exit $rc: $(tr '\n' ' ' </tmp/staprun.$1.log)"
+	[ "$rc" = 0 ] || echo "note staprun $1 exit $rc: $(tr '\n' ' ' <"/tmp/staprun.$1.log")"
 	STAP_PID=
 	# the module is gone once staprun returned; wait for the pages too
 	i=0
@@ -156,9 +157,9 @@ stap_stop() {
 # anything else it warned about (one word, for the report's notes).
 staprun_losses() {
 	log=/tmp/staprun.$1.log
-	tf=$(sed -n 's/.*There were \([0-9]*\) transport failures.*/\1/p' $log | head -n1)
-	sk=$(sed -n 's/.*skipped probes: \([0-9]*\).*/\1/p' $log | head -n1)
-	other=$(grep -v -c -i 'transport failures\|skipped probes' $log)
+	tf=$(sed -n 's/.*There were \([0-9]*\) transport failures.*/\1/p' "$log" | head -n1)
+	sk=$(sed -n 's/.*skipped probes: \([0-9]*\).*/\1/p' "$log" | head -n1)
+	other=$(grep -v -c -i 'transport failures\|skipped probes' "$log")
 	echo "transport-failures:${tf:-0},skipped:${sk:-0},other-warnings:$other"
 }
 
@@ -199,31 +200,31 @@ run_config() {
 	untraced)
 		ns=$(timed_loops)
 		echo "result $c $r $((2 * N)) - - $ns"
-		pagefault $c $r
+		pagefault "$c" "$r"
 		;;
 	mmiotrace)
 		mmiotrace_on
 		ns=$(timed_loops)
-		pagefault $c $r
+		pagefault "$c" "$r"
 		mmiotrace_off
 		echo "result $c $r $((2 * N)) - - $ns"
 		;;
 	stap:*)
 		name=${c#stap:}
-		stap_start $name /tmp/$name.out
+		stap_start "$name" "/tmp/$name.out"
 		e0=$(stat_of events)
 		ns=$(timed_loops)
 		e1=$(stat_of events)
-		[ $name != empty ] || pf=$(pagefault $c $r)
-		stap_stop $name
+		[ "$name" != empty ] || pf=$(pagefault "$c" "$r")
+		stap_stop "$name"
 		case $name in
-		printf) h=$(cat /tmp/$name.out* | grep -c "^[RW] 4 ") ;;
-		agg) h=$(cat /tmp/$name.out* | awk '/^type [12]: / {s += $3} END {print s + 0}') ;;
+		printf) h=$(cat "/tmp/$name.out"* | grep -c "^[RW] 4 ") ;;
+		agg) h=$(cat "/tmp/$name.out"* | awk '/^type [12]: / {s += $3} END {print s + 0}') ;;
 		*) h=- ;;
 		esac
 		echo "result $c $r $((2 * N)) $((e1 - e0)) $h $ns"
-		[ $name != empty ] || [ -z "$pf" ] || echo "$pf"
-		rm -f /tmp/$name.out*
+		[ "$name" != empty ] || [ -z "$pf" ] || echo "$pf"
+		rm -f "/tmp/$name.out"*
 		;;
 	*)
 		err "unknown configuration $c"
@@ -235,17 +236,17 @@ run_config() {
 # first load) that is not measured.
 for c in "$@"; do
 	case $c in stap:*) ;; *) continue ;; esac
-	stap_start ${c#stap:} /tmp/warm.out
+	stap_start "${c#stap:}" /tmp/warm.out
 	[ -n "${KPLINE:-}" ] || { KPLINE=$(grep stap_mmio_event $KPROBES | head -n1); echo "kprobe $KPLINE"; }
 	timed loop 100 >/dev/null
-	stap_stop ${c#stap:}
+	stap_stop "${c#stap:}"
 	rm -f /tmp/warm.out*
 done
 
 r=1
 while [ $r -le "$ROUNDS" ]; do
 	for c in $(printf '%s\n' "$@" | shuf); do
-		run_config $c $r
+		run_config "$c" "$r"
 	done
 	r=$((r + 1))
 done
@@ -279,9 +280,9 @@ else
 		ns=$(timed_loops)
 		echo 0 >$PROFILE
 		p1=$(profile_sums)
-		stap_stop $name
-		rm -f /tmp/$name.out*
-		echo "$ns" | awk -v c=stap:$name -v acc=$((2 * N * K)) \
+		stap_stop "$name"
+		rm -f "/tmp/$name.out"*
+		echo "$ns" | awk -v c="stap:$name" -v acc="$((2 * N * K))" \
 		    -v p0="$p0" -v p1="$p1" '{
 			n = split($0, t, ","); for (i = 1; i <= n; i++) ns += t[i]
 			split(p0, a, " "); split(p1, b, " ")
@@ -304,7 +305,8 @@ echo "buffer_size_kb $(cat $TR/buffer_size_kb)"
 wait_drained() {
 	last=-1 same=0 i=0
 	while [ $same -lt 4 ] && [ $i -lt 240 ]; do
-		now=$(cat $1 2>/dev/null | wc -c)
+		# shellcheck disable=SC2002 # a missing file counts 0 bytes
+		now=$(cat "$1" 2>/dev/null | wc -c)
 		if [ "$now" = "$last" ]; then
 			same=$((same + 1))
 		else
@@ -322,7 +324,7 @@ storm_ours() {
 	e0=$(stat_of events)
 	lab-mark "$3"
 	lab-trace on
-	timed $1 $2 >/dev/null
+	timed "$1" "$2" >/dev/null
 	lab-trace off
 	e1=$(stat_of events)
 	wait_drained "/tmp/storm.out*"
@@ -340,7 +342,7 @@ storm_mmiotrace() {
 	cat_pid=$!
 	lab-mark "$3"
 	lab-trace on
-	timed $1 $2 >/dev/null
+	timed "$1" "$2" >/dev/null
 	lab-trace off
 	wait_drained /tmp/mmiotrace.out
 	o1=$(sed -n 's/^overrun: //p' $TR/per_cpu/cpu0/stats)
@@ -353,6 +355,7 @@ storm_mmiotrace() {
 	echo "$got - overrun:$((o1 - o0)),lost-marks:$lost"
 }
 
+# shellcheck disable=SC2046 # a storm's figures, one word each
 if [ "$STORM_N" -gt 0 ]; then
 	set -- $(storm_ours loop "$STORM_N" storm-ours)
 	echo "storm ours $((2 * STORM_N)) $1 $3"
@@ -360,6 +363,7 @@ if [ "$STORM_N" -gt 0 ]; then
 	echo "storm mmiotrace $((2 * STORM_N)) $1 $3"
 fi
 
+# shellcheck disable=SC2046 # a storm's figures, one word each
 for b in $(echo "$BURSTS" | tr ',' ' '); do
 	[ "$b" -gt 0 ] || continue
 	set -- $(storm_ours burst "$b" "burst-ours-$b")

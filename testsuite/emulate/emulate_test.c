@@ -500,222 +500,230 @@ static void put_code(const struct form *f)
 	__builtin___clear_cache((char *)cpage, (char *)cpage + 64);
 }
 
-/*
- * One case of a form.  Returns 1 when it matched, 0 on a difference, -1
- * when the case could not be set up (skipped).
- */
-static int run_case(struct form *f0, int casen, const struct setup *su)
-{
-	struct form fm = *f0;
-	struct form *f = &fm;
+/* One case of a form being run: its setup, both runs, what they did. */
+struct run {
+	struct form fm;			/* the form (aim() may rewrite it) */
+	struct form *f;
+	int casen;
+	const struct setup *su;
 	struct mmio_insn in;
-	static struct mmio_env env;
-	struct cpu_state st, cpu;
-	struct mmio_regs r;
-	u8 s0[PAGE], m0[PAGE];
-	u64 t, elems = 1, cpu_count;
-	unsigned int w, align, i;
-	unsigned long fault;
-	int ret, sig, interrupted = 0;
+	struct cpu_state st, cpu;	/* before; after the CPU's run */
+	struct mmio_regs r;		/* after the emulator's run */
+	u8 s0[PAGE], m0[PAGE];		/* the pages before */
+	u64 t;				/* the operand (first element) */
+	u64 elems, cpu_count;		/* elements; those the CPU may do */
+	unsigned int w;
+	int interrupted;		/* REP stopped early by the emulator */
+};
 
-	if (mmio_decode(f->b, f->len, &in)) {
-		failf(f, casen, "does not decode");
+static struct mmio_env env;
+
+/* A string form's registers: the first element at dev, with DF the others
+ * below it. */
+static void case_setup_string(struct run *c)
+{
+	u64 n = (c->in.flags & MMIO_INSN_REP) ? c->su->count : 1;
+	u64 dev, oth;
+
+	c->st.flags = (c->st.flags & ~FL_DF) | (c->su->df ? FL_DF : 0);
+	dev = S_BASE + 1024 + (rnd() % 512);
+	oth = M_BASE + 1024 + (rnd() % 512);
+	if (c->in.string_op == MMIO_STR_MOVS) {
+		c->st.gpr[6] = c->su->dev_si ? dev : oth;
+		c->st.gpr[7] = c->su->dev_si ? oth : dev;
+	} else if (c->in.string_op == MMIO_STR_STOS) {
+		c->st.gpr[7] = dev;
+	} else {
+		c->st.gpr[6] = dev;
+	}
+	if (c->in.flags & MMIO_INSN_REP)
+		c->st.gpr[1] = c->su->count;
+	c->t = dev;
+	c->elems = n;
+}
+
+/* Any other form: its operand aimed into the device page.  1 set up, 0 a
+ * difference, -1 skipped. */
+static int case_setup_operand(struct run *c)
+{
+	struct mmio_regs tmp = { .ip = C_BASE };
+	unsigned int align = 1;
+	u64 want = S_BASE + 256 + (rnd() % 2048);
+
+	if (vec_form(&c->in))
+		align = c->w >= 16 ? c->w : 1;
+	if (align > 1)
+		want &= ~(u64)(align - 1);
+	c->t = aim(c->f, &c->in, c->st.gpr, want, align);
+	if (!c->t || c->t < S_BASE || c->t + c->w > S_BASE + PAGE)
+		return -1;
+	/* the forms' own values at the operand: edges */
+	edge_fill(spage + (c->t - S_BASE), c->w, c->casen);
+	/* CMPXCHG: equal half of the time */
+	if (c->in.dst_kind == MMIO_OPND_CMPXCHG_AX && (c->casen & 2) &&
+	    c->in.ea_base != 0 && c->in.ea_index != 0)
+		memcpy(&c->st.gpr[0], spage + (c->t - S_BASE), c->w);
+	if (mmio_decode(c->f->b, c->f->len, &c->in))
+		return -1;
+	memcpy(tmp.gpr, c->st.gpr, sizeof(tmp.gpr));
+	if (mmio_insn_ea(&c->in, &tmp) != c->t) {
+		failf(c->f, c->casen, "mmio_insn_ea is not the operand");
 		return 0;
 	}
-	w = in.width;
-	/* random state */
+	return 1;
+}
+
+/* Random state, the operand placed.  1 set up, 0 a difference, -1
+ * skipped. */
+static int case_setup(struct run *c)
+{
+	unsigned int i;
+
+	if (mmio_decode(c->f->b, c->f->len, &c->in)) {
+		failf(c->f, c->casen, "does not decode");
+		return 0;
+	}
+	c->w = c->in.width;
 	for (i = 0; i < 16; i++)
-		st.gpr[i] = rnd();
-	if (casen & 1)
+		c->st.gpr[i] = rnd();
+	if (c->casen & 1)
 		for (i = 0; i < 16; i++)
-			st.gpr[i] = edge_value(casen / 2 + i);
-	st.flags = 0x2 | (rnd() & FL_STATUS);
-	st.pad = 0;
-	rnd_fill(&st.vec[0][0], sizeof(st.vec));
+			c->st.gpr[i] = edge_value(c->casen / 2 + i);
+	c->st.flags = 0x2 | (rnd() & FL_STATUS);
+	c->st.pad = 0;
+	rnd_fill(&c->st.vec[0][0], sizeof(c->st.vec));
 	rnd_fill(spage, PAGE);
 	rnd_fill(mpage, PAGE);
-
-	align = 1;
-	if (vec_form(&in))
-		align = w >= 16 ? w : 1;
-	if (is_string(&in)) {
-		u64 n = (in.flags & MMIO_INSN_REP) ? su->count : 1;
-		u64 span = (n ? n : 1) * w;
-		u64 dev, oth;
-
-		st.flags = (st.flags & ~FL_DF) | (su->df ? FL_DF : 0);
-		/* the first element at dev; with DF the others below it */
-		dev = S_BASE + 1024 + (rnd() % 512);
-		oth = M_BASE + 1024 + (rnd() % 512);
-		if (!su->df) {
-			(void)span;
-		}
-		if (in.string_op == MMIO_STR_MOVS) {
-			st.gpr[6] = su->dev_si ? dev : oth;
-			st.gpr[7] = su->dev_si ? oth : dev;
-		} else if (in.string_op == MMIO_STR_STOS) {
-			st.gpr[7] = dev;
-		} else {
-			st.gpr[6] = dev;
-		}
-		if (in.flags & MMIO_INSN_REP)
-			st.gpr[1] = su->count;
-		t = dev;
-		elems = n;
-	} else {
-		u64 want = S_BASE + 256 + (rnd() % 2048);
-
-		if (align > 1)
-			want &= ~(u64)(align - 1);
-		t = aim(f, &in, st.gpr, want, align > 1 ? align : 1);
-		if (!t || t < S_BASE || t + w > S_BASE + PAGE)
-			return -1;
-		/* the forms' own values at the operand: edges */
-		edge_fill(spage + (t - S_BASE), w, casen);
-		/* CMPXCHG: equal half of the time */
-		if (in.dst_kind == MMIO_OPND_CMPXCHG_AX && (casen & 2) &&
-		    in.ea_base != 0 && in.ea_index != 0)
-			memcpy(&st.gpr[0], spage + (t - S_BASE), w);
-		if (mmio_decode(f->b, f->len, &in))
-			return -1;
-		{
-			struct mmio_regs tmp = { .ip = C_BASE };
-
-			memcpy(tmp.gpr, st.gpr, sizeof(tmp.gpr));
-			if (mmio_insn_ea(&in, &tmp) != t) {
-				failf(f, casen, "mmio_insn_ea is not the "
-				      "operand");
-				return 0;
-			}
-		}
+	c->elems = 1;
+	if (is_string(&c->in)) {
+		case_setup_string(c);
+		return 1;
 	}
-	fault = t + (su->fault_in % w);
-	if (su->expect_ea_mismatch)
-		fault = t - 1;
+	return case_setup_operand(c);
+}
 
-	/* the emulator's environment: the same bytes */
+/* The emulator's environment (the same bytes as the CPU's) and registers;
+ * a REP form stopped early by a short device range or a failing memory
+ * check is let run by the CPU as far as the emulator may go. */
+static void case_env(struct run *c)
+{
+	const struct setup *su = c->su;
+	int rep = is_string(&c->in) && (c->in.flags & MMIO_INSN_REP);
+
 	memset(&env, 0, sizeof(env));
 	memcpy(env.dev, spage, PAGE);
 	memcpy(env.mem, mpage, PAGE);
-	memcpy(s0, spage, PAGE);
-	memcpy(m0, mpage, PAGE);
-	memcpy(env.vec, st.vec, sizeof(st.vec));
+	memcpy(c->s0, spage, PAGE);
+	memcpy(c->m0, mpage, PAGE);
+	memcpy(env.vec, c->st.vec, sizeof(c->st.vec));
 	env.range_lo = S_BASE;
 	env.range_hi = S_BASE + PAGE;
 	env.mem_fail_from = -1;
-	cpu_count = elems;
-	if (is_string(&in) && (in.flags & MMIO_INSN_REP) && elems) {
-		if (su->fit && su->fit < elems) {
-			/* the device range holds @fit elements */
-			if (st.flags & FL_DF) {
-				env.range_lo = t - (su->fit - 1) * w;
-				env.range_hi = t + w;
-			} else {
-				env.range_lo = t;
-				env.range_hi = t + su->fit * w;
-			}
-			cpu_count = su->fit;
-			interrupted = 1;
+	c->cpu_count = c->elems;
+	if (rep && c->elems && su->fit && su->fit < c->elems) {
+		/* the device range holds @fit elements */
+		if (c->st.flags & FL_DF) {
+			env.range_lo = c->t - (su->fit - 1) * c->w;
+			env.range_hi = c->t + c->w;
+		} else {
+			env.range_lo = c->t;
+			env.range_hi = c->t + su->fit * c->w;
 		}
-		if (su->mem_fail > 0 && (u64)su->mem_fail < cpu_count &&
-		    in.string_op == MMIO_STR_MOVS) {
-			env.mem_fail_from = su->mem_fail;
-			cpu_count = su->mem_fail;
-			interrupted = 1;
-		}
+		c->cpu_count = su->fit;
+		c->interrupted = 1;
 	}
-	if (is_string(&in) && su->mem_fail == 0 &&
-	    in.string_op == MMIO_STR_MOVS && elems)
+	if (rep && c->elems && su->mem_fail > 0 &&
+	    (u64)su->mem_fail < c->cpu_count &&
+	    c->in.string_op == MMIO_STR_MOVS) {
+		env.mem_fail_from = su->mem_fail;
+		c->cpu_count = su->mem_fail;
+		c->interrupted = 1;
+	}
+	if (is_string(&c->in) && su->mem_fail == 0 &&
+	    c->in.string_op == MMIO_STR_MOVS && c->elems)
 		env.mem_fail_from = 0;
-	memcpy(r.gpr, st.gpr, sizeof(r.gpr));
-	r.ip = C_BASE;
-	r.flags = st.flags;
+	memcpy(c->r.gpr, c->st.gpr, sizeof(c->r.gpr));
+	c->r.ip = C_BASE;
+	c->r.flags = c->st.flags;
+}
 
-	ret = mmio_emulate(&in, &r, fault, &env);
-	cases_run++;
-	if (env.err[0]) {
-		failf(f, casen, "environment: %s", env.err);
+/* A case the emulator must refuse: it did, and touched nothing. */
+static int case_refused(struct run *c, int ret)
+{
+	int want = c->su->expect_ea_mismatch ? MMIO_EMU_EA_MISMATCH :
+		   MMIO_EMU_NO_MEM;
+
+	if (ret != want) {
+		failf(c->f, c->casen, "returned %d, not %d", ret, want);
 		return 0;
 	}
-	if (su->expect_ea_mismatch || env.mem_fail_from == 0) {
-		int want = su->expect_ea_mismatch ? MMIO_EMU_EA_MISMATCH :
-			   MMIO_EMU_NO_MEM;
-
-		if (ret != want) {
-			failf(f, casen, "returned %d, not %d", ret, want);
-			return 0;
-		}
-		if (env.nacc || memcmp(r.gpr, st.gpr, sizeof(r.gpr)) ||
-		    r.ip != C_BASE || r.flags != st.flags ||
-		    memcmp(env.vec, st.vec, sizeof(st.vec)) ||
-		    memcmp(env.dev, s0, PAGE) || memcmp(env.mem, m0, PAGE)) {
-			failf(f, casen, "refused (%d) but touched something",
-			      ret);
-			return 0;
-		}
-		return 1;
-	}
-	if (ret != MMIO_EMU_OK) {
-		failf(f, casen, "mmio_emulate returned %d", ret);
+	if (env.nacc || memcmp(c->r.gpr, c->st.gpr, sizeof(c->r.gpr)) ||
+	    c->r.ip != C_BASE || c->r.flags != c->st.flags ||
+	    memcmp(env.vec, c->st.vec, sizeof(c->st.vec)) ||
+	    memcmp(env.dev, c->s0, PAGE) || memcmp(env.mem, c->m0, PAGE)) {
+		failf(c->f, c->casen, "refused (%d) but touched something",
+		      ret);
 		return 0;
 	}
+	return 1;
+}
 
-	/* the CPU, with rcx = what the emulator could do */
-	if (is_string(&in) && (in.flags & MMIO_INSN_REP))
-		st.gpr[1] = cpu_count;
-	put_code(f);
-	sig = cpu_run(&st, &cpu);
-	if (sig) {
-		failf(f, casen, "the CPU took signal %d (harness setup)", sig);
-		return 0;
-	}
-	if (interrupted)
-		cpu.gpr[1] += elems - cpu_count;
+/* The general registers, rflags and rip after both runs. */
+static int case_compare_regs(struct run *c)
+{
+	struct form *f = c->f;
+	unsigned int i;
 
 	/*
 	 * compare what the kernel keeps: it copies back only the registers
 	 * the emulator says it wrote (mmio_regs.written)
 	 */
 	for (i = 0; i < 16; i++)
-		if (!(r.written & (1U << i)))
-			r.gpr[i] = st.gpr[i];
+		if (!(c->r.written & (1U << i)))
+			c->r.gpr[i] = c->st.gpr[i];
 	for (i = 0; i < 16; i++)
-		if (r.gpr[i] != cpu.gpr[i]) {
-			failf(f, casen, "%s: cpu %#" PRIx64 " emulator %#"
+		if (c->r.gpr[i] != c->cpu.gpr[i]) {
+			failf(f, c->casen, "%s: cpu %#" PRIx64 " emulator %#"
 			      PRIx64 " (before %#" PRIx64 ")", gpr_names[i],
-			      cpu.gpr[i], r.gpr[i], st.gpr[i]);
+			      c->cpu.gpr[i], c->r.gpr[i], c->st.gpr[i]);
 			return 0;
 		}
 	/* every register the CPU changed is one mmio_insn_data_regs() names */
 	for (i = 0; i < 16; i++)
-		if (cpu.gpr[i] != st.gpr[i] &&
-		    !(mmio_insn_data_regs(&in) & (1u << i))) {
-			failf(f, casen, "%s changed, not in mmio_insn_data_regs"
-			      " %#x", gpr_names[i], mmio_insn_data_regs(&in));
+		if (c->cpu.gpr[i] != c->st.gpr[i] &&
+		    !(mmio_insn_data_regs(&c->in) & (1u << i))) {
+			failf(f, c->casen, "%s changed, not in mmio_insn_data_regs"
+			      " %#x", gpr_names[i], mmio_insn_data_regs(&c->in));
 			return 0;
 		}
-	if ((r.flags & FL_CMP) != (cpu.flags & FL_CMP)) {
-		failf(f, casen, "rflags: cpu %#" PRIx64 " emulator %#" PRIx64
-		      " (before %#" PRIx64 ")", cpu.flags & FL_CMP,
-		      r.flags & FL_CMP, st.flags & FL_CMP);
+	if ((c->r.flags & FL_CMP) != (c->cpu.flags & FL_CMP)) {
+		failf(f, c->casen, "rflags: cpu %#" PRIx64 " emulator %#" PRIx64
+		      " (before %#" PRIx64 ")", c->cpu.flags & FL_CMP,
+		      c->r.flags & FL_CMP, c->st.flags & FL_CMP);
 		return 0;
 	}
-	if (r.ip != (interrupted ? C_BASE : C_BASE + f->len)) {
-		failf(f, casen, "ip: %#" PRIx64 ", want %#lx", r.ip,
-		      interrupted ? C_BASE : C_BASE + f->len);
+	if (c->r.ip != (c->interrupted ? C_BASE : C_BASE + f->len)) {
+		failf(f, c->casen, "ip: %#" PRIx64 ", want %#lx", c->r.ip,
+		      c->interrupted ? C_BASE : C_BASE + f->len);
 		return 0;
 	}
-	for (i = 0; i < 16; i++) {
-		unsigned int n = have_avx ? 32 : 16;
+	return 1;
+}
 
-		if (memcmp(env.vec[i], cpu.vec[i], n)) {
+/* The vector registers and both pages after both runs. */
+static int case_compare_memory(struct run *c)
+{
+	unsigned int i, n = have_avx ? 32 : 16;
+
+	for (i = 0; i < 16; i++) {
+		if (memcmp(env.vec[i], c->cpu.vec[i], n)) {
 			unsigned int j;
 
-			for (j = 0; j < n && env.vec[i][j] == cpu.vec[i][j];)
+			for (j = 0; j < n && env.vec[i][j] == c->cpu.vec[i][j];)
 				j++;
-			failf(f, casen, "%cmm%u byte %u: cpu %02x emulator "
+			failf(c->f, c->casen, "%cmm%u byte %u: cpu %02x emulator "
 			      "%02x (before %02x)", have_avx ? 'y' : 'x', i, j,
-			      cpu.vec[i][j], env.vec[i][j], st.vec[i][j]);
+			      c->cpu.vec[i][j], env.vec[i][j], c->st.vec[i][j]);
 			return 0;
 		}
 	}
@@ -725,46 +733,102 @@ static int run_case(struct form *f0, int casen, const struct setup *su)
 
 		for (i = 0; a[i] == b[i]; i++)
 			;
-		failf(f, casen, "%s byte %#x: cpu %02x emulator %02x",
+		failf(c->f, c->casen, "%s byte %#x: cpu %02x emulator %02x",
 		      dv ? "device page" : "memory page", i, b[i], a[i]);
 		return 0;
 	}
-	/* the device accesses */
-	{
-		unsigned int want = is_string(&in) ? cpu_count :
-				    is_rmw(&in) ? 2 : 1;
+	return 1;
+}
 
-		if ((unsigned int)env.nacc != want) {
-			failf(f, casen, "%d device accesses, want %u",
-			      env.nacc, want);
-			return 0;
+/* The emulator's device accesses: the ones the instruction makes. */
+static int case_compare_accesses(struct run *c)
+{
+	unsigned int want = is_string(&c->in) ? c->cpu_count :
+			    is_rmw(&c->in) ? 2 : 1;
+	unsigned int i, w = c->w;
+
+	if ((unsigned int)env.nacc != want) {
+		failf(c->f, c->casen, "%d device accesses, want %u",
+		      env.nacc, want);
+		return 0;
+	}
+	for (i = 0; i < want && i < 64; i++) {
+		const struct acc *a = &env.acc[i];
+		unsigned int dir;
+		u64 at = c->t;
+
+		if (is_string(&c->in)) {
+			at = (c->st.flags & FL_DF) ? c->t - (u64)i * w :
+				c->t + (u64)i * w;
+			dir = c->in.string_op == MMIO_STR_STOS ||
+			      (c->in.string_op == MMIO_STR_MOVS &&
+			       !c->su->dev_si) ? MMIO_ACC_WRITE :
+					      MMIO_ACC_READ;
+		} else if (is_rmw(&c->in)) {
+			dir = i ? MMIO_ACC_WRITE : MMIO_ACC_READ;
+		} else {
+			dir = c->in.access;
 		}
-		for (i = 0; i < want && i < 64; i++) {
-			const struct acc *a = &env.acc[i];
-			unsigned int dir;
-			u64 at = t;
-
-			if (is_string(&in)) {
-				at = (st.flags & FL_DF) ? t - (u64)i * w :
-					t + (u64)i * w;
-				dir = in.string_op == MMIO_STR_STOS ||
-				      (in.string_op == MMIO_STR_MOVS &&
-				       !su->dev_si) ? MMIO_ACC_WRITE :
-						      MMIO_ACC_READ;
-			} else if (is_rmw(&in)) {
-				dir = i ? MMIO_ACC_WRITE : MMIO_ACC_READ;
-			} else {
-				dir = in.access;
-			}
-			if (a->width != w || a->addr != at || a->dir != dir) {
-				failf(f, casen, "access %u: dir %u addr %#lx "
-				      "width %u, want %u %#" PRIx64 " %u", i,
-				      a->dir, a->addr, a->width, dir, at, w);
-				return 0;
-			}
+		if (a->width != w || a->addr != at || a->dir != dir) {
+			failf(c->f, c->casen, "access %u: dir %u addr %#lx "
+			      "width %u, want %u %#" PRIx64 " %u", i,
+			      a->dir, a->addr, a->width, dir, at, w);
+			return 0;
 		}
 	}
 	return 1;
+}
+
+/*
+ * One case of a form: the emulator and the CPU run it from the same
+ * state.  Returns 1 when they matched, 0 on a difference, -1 when the
+ * case could not be set up (skipped).
+ */
+static int run_case(struct form *f0, int casen, const struct setup *su)
+{
+	static struct run c;
+	unsigned long fault;
+	int ret, sig;
+
+	memset(&c, 0, sizeof(c));
+	c.fm = *f0;
+	c.f = &c.fm;
+	c.casen = casen;
+	c.su = su;
+	ret = case_setup(&c);
+	if (ret != 1)
+		return ret;
+	fault = c.t + (su->fault_in % c.w);
+	if (su->expect_ea_mismatch)
+		fault = c.t - 1;
+	case_env(&c);
+
+	ret = mmio_emulate(&c.in, &c.r, fault, &env);
+	cases_run++;
+	if (env.err[0]) {
+		failf(c.f, casen, "environment: %s", env.err);
+		return 0;
+	}
+	if (su->expect_ea_mismatch || env.mem_fail_from == 0)
+		return case_refused(&c, ret);
+	if (ret != MMIO_EMU_OK) {
+		failf(c.f, casen, "mmio_emulate returned %d", ret);
+		return 0;
+	}
+
+	/* the CPU, with rcx = what the emulator could do */
+	if (is_string(&c.in) && (c.in.flags & MMIO_INSN_REP))
+		c.st.gpr[1] = c.cpu_count;
+	put_code(c.f);
+	sig = cpu_run(&c.st, &c.cpu);
+	if (sig) {
+		failf(c.f, casen, "the CPU took signal %d (harness setup)", sig);
+		return 0;
+	}
+	if (c.interrupted)
+		c.cpu.gpr[1] += c.elems - c.cpu_count;
+	return case_compare_regs(&c) && case_compare_memory(&c) &&
+	       case_compare_accesses(&c);
 }
 
 /* All cases of a form; counts it. */
@@ -1075,9 +1139,34 @@ static const struct gpr_op gpr_ops[] = {
 #undef SHIFT
 };
 
+static const char *const wname[3] = { "16", "32", "64" };
+
+/* moffs: a0-a3, 8/16/32/64 */
+static void gen_moffs_forms(void)
+{
+	unsigned int i;
+	int wi;
+
+	for (i = 0xa0; i <= 0xa3; i++) {
+		for (wi = -1; wi < 3; wi++) {
+			u8 op = i;
+			struct gen g = { .op = &op, .oplen = 1, .moffs = 1 };
+			char pfx[2] = { 0 };
+
+			if ((i & 1) ? wi < 0 : wi >= 0)
+				continue;
+			if (wi == 0)
+				pfx[0] = 0x66;
+			g.pfx = pfx;
+			g.w = wi == 2;
+			gen_test(&g, "mov moffs %02x %s", i,
+				 wi < 0 ? "8" : wname[wi]);
+		}
+	}
+}
+
 static void gen_gpr_forms(void)
 {
-	static const char *const wname[3] = { "16", "32", "64" };
 	unsigned int i;
 	int wi, r, m;
 
@@ -1141,23 +1230,7 @@ static void gen_gpr_forms(void)
 			}
 		}
 	}
-	/* moffs: a0-a3, 8/16/32/64 */
-	for (i = 0xa0; i <= 0xa3; i++) {
-		for (wi = -1; wi < 3; wi++) {
-			u8 op = i;
-			struct gen g = { .op = &op, .oplen = 1, .moffs = 1 };
-			char pfx[2] = { 0 };
-
-			if ((i & 1) ? wi < 0 : wi >= 0)
-				continue;
-			if (wi == 0)
-				pfx[0] = 0x66;
-			g.pfx = pfx;
-			g.w = wi == 2;
-			gen_test(&g, "mov moffs %02x %s", i,
-				 wi < 0 ? "8" : wname[wi]);
-		}
-	}
+	gen_moffs_forms();
 }
 
 static void gen_string_forms(void)
@@ -1742,14 +1815,39 @@ static void *map_at(unsigned long addr)
 	return p;
 }
 
-int main(int argc, char **argv)
+/* The pages at their fixed addresses, the fault handlers, the CPU's
+ * features. */
+static void host_setup(void)
 {
-	const char *list = NULL;
-	unsigned int gen_ok, gen_tested;
 	static u8 altstack[65536];
 	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) };
 	struct sigaction sa = { .sa_handler = on_fault,
 				.sa_flags = SA_ONSTACK | SA_NODEFER };
+	unsigned int a, b, c, d;
+
+	map_at(S_BASE);
+	map_at(M_BASE);
+	map_at(C_BASE);
+	sigaltstack(&ss, NULL);
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+	sigaction(SIGILL, &sa, NULL);
+	sigaction(SIGFPE, &sa, NULL);
+	__builtin_cpu_init();
+	have_avx = !!__builtin_cpu_supports("avx");
+	have_avx2 = !!__builtin_cpu_supports("avx2");
+	have_sse41 = !!__builtin_cpu_supports("sse4.1");
+	asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d)
+		     : "a"(1), "c"(0));
+	have_movbe = (c >> 22) & 1;
+	emu_have_avx = have_avx;
+	emu_code = C_BASE;
+}
+
+int main(int argc, char **argv)
+{
+	const char *list = NULL;
+	unsigned int gen_ok, gen_tested;
 	int i, corpus_untested = 0;
 
 	for (i = 1; i < argc; i++) {
@@ -1765,27 +1863,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	map_at(S_BASE);
-	map_at(M_BASE);
-	map_at(C_BASE);
-	sigaltstack(&ss, NULL);
-	sigaction(SIGSEGV, &sa, NULL);
-	sigaction(SIGBUS, &sa, NULL);
-	sigaction(SIGILL, &sa, NULL);
-	sigaction(SIGFPE, &sa, NULL);
-	__builtin_cpu_init();
-	have_avx = !!__builtin_cpu_supports("avx");
-	have_avx2 = !!__builtin_cpu_supports("avx2");
-	have_sse41 = !!__builtin_cpu_supports("sse4.1");
-	{
-		unsigned int a, b, c, d;
-
-		asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d)
-			     : "a"(1), "c"(0));
-		have_movbe = (c >> 22) & 1;
-	}
-	emu_have_avx = have_avx;
-	emu_code = C_BASE;
+	host_setup();
 	printf("emulate: host: avx %d avx2 %d sse4.1 %d movbe %d%s\n",
 	       have_avx, have_avx2, have_sse41, have_movbe,
 	       have_avx ? "" : " (xmm only, no VEX forms)");

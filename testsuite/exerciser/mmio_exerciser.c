@@ -1374,11 +1374,13 @@ static int ex_seq(void)
 	return 0;
 }
 
-static int ex_run(char *line, bool in_seq)
+/*
+ * Split a command @line into its words @argv (at most EX_ARGS_MAX), log it,
+ * and parse its numeric arguments into @num.  Returns the number of words,
+ * or a negative errno.
+ */
+static int ex_parse(char *line, char **argv, u64 *num)
 {
-	const struct ex_accessor *a;
-	char *argv[EX_ARGS_MAX];
-	u64 num[EX_ARGS_MAX] = { 0 };
 	int argc = 0, i;
 	char *tok;
 
@@ -1413,7 +1415,39 @@ static int ex_run(char *line, bool in_seq)
 		ex_logf("# error: offset 0x%llx too large\n", num[1]);
 		return -ERANGE;
 	}
+	return argc;
+}
 
+/* hammer_cpu CPU (U32_MAX or more: any) and hammer_delay US. */
+static int ex_hammer_set(const char *cmd, u64 val)
+{
+	if (!strcmp(cmd, "hammer_cpu")) {
+		if (val != U32_MAX && val != U64_MAX &&
+		    (val >= nr_cpu_ids || !cpu_online(val))) {
+			ex_logf("# error: CPU %llu is not online\n", val);
+			return -EINVAL;
+		}
+		ex_hammer_cpu = val >= nr_cpu_ids ? -1 : (int)val;
+		return 0;
+	}
+	if (val > 10000) {
+		ex_logf("# error: hammer_delay is at most 10000 us\n");
+		return -EINVAL;
+	}
+	ex_hammer_delay = val;
+	return 0;
+}
+
+static int ex_run(char *line, bool in_seq)
+{
+	const struct ex_accessor *a;
+	char *argv[EX_ARGS_MAX];
+	u64 num[EX_ARGS_MAX] = { 0 };
+	int argc;
+
+	argc = ex_parse(line, argv, num);
+	if (argc <= 0)
+		return argc;
 	a = ex_find_accessor(argv[0]);
 	if (a)
 		return ex_single(a, num[1], num[2], argc - 1);
@@ -1455,23 +1489,9 @@ static int ex_run(char *line, bool in_seq)
 		return ex_hammer_start(num[1], num[2], argc - 1);
 	if (!strcmp(argv[0], "hammer_stop") && argc == 1)
 		return ex_hammer_stop();
-	if (!strcmp(argv[0], "hammer_cpu") && argc == 2) {
-		if (num[1] != U32_MAX && num[1] != U64_MAX &&
-		    (num[1] >= nr_cpu_ids || !cpu_online(num[1]))) {
-			ex_logf("# error: CPU %llu is not online\n", num[1]);
-			return -EINVAL;
-		}
-		ex_hammer_cpu = num[1] >= nr_cpu_ids ? -1 : (int)num[1];
-		return 0;
-	}
-	if (!strcmp(argv[0], "hammer_delay") && argc == 2) {
-		if (num[1] > 10000) {
-			ex_logf("# error: hammer_delay is at most 10000 us\n");
-			return -EINVAL;
-		}
-		ex_hammer_delay = num[1];
-		return 0;
-	}
+	if ((!strcmp(argv[0], "hammer_cpu") ||
+	     !strcmp(argv[0], "hammer_delay")) && argc == 2)
+		return ex_hammer_set(argv[0], num[1]);
 	if (!strncmp(argv[0], "rep_", 4) && (argc == 3 || argc == 4)) {
 		bool write = argv[0][4] == 'w';
 		unsigned int width;

@@ -1458,6 +1458,7 @@ static void test_refused(void)
 			r.gpr[ret] = S_BASE + 64;
 		r.ip = C_BASE;
 		r.flags = 0x2;
+		r.written = 0;
 		r0 = r;
 		if (mmio_decode(refused_forms[i].b, refused_forms[i].n, &in)) {
 			/* the decoder refuses it: not ours to emulate */

@@ -31,6 +31,7 @@
 #include "command_line.h"
 #include "context_vars.h"
 #include "kernel_target.h"
+#include "lexer.h"
 #include "listing.h"
 #include "mmio_probes.h"
 
@@ -428,9 +429,23 @@ std::string basename_of(const std::string &p)
 	return s == std::string::npos ? p : p.substr(s + 1);
 }
 
-bool contains_mmio_point(const std::string &text)
+// Does the text, lexed as stap lexes it (with the script's arguments
+// pasted), hold the identifier "mmio" outside strings, comments and
+// embedded code?  Every kernel.mmio point, and every alias of one, is
+// written with it; without it, the script goes to stap unparsed.
+bool mentions_mmio(const std::string &text, const std::vector<std::string> &args = {})
 {
-	return text.find("mmio") != std::string::npos;
+	SourceFile f{ "", text };
+	int groups = 0;
+	try {
+		Lexer lexer(f, args, groups);
+		while (TokenPtr t = lexer.scan())
+			if (t->is_ident("mmio"))
+				return true;
+	} catch (const ParseError &) {
+		return true;	// the parse decides
+	}
+	return false;
 }
 
 // ------------------------------------------------------------------
@@ -687,63 +702,33 @@ struct Lowered {
 	std::string last_pass;
 };
 
-std::unique_ptr<Lowered> lower_script(const Invocation &inv, const ScriptInput &script)
+// The -I tapset directories' files, for the aliases they define.
+void read_tapsets(const PpEnvironment &env, Lowered &out, int &groups)
 {
-	const CommandLine &cl = inv.cl;
-	const PpEnvironment &env = inv.env;
-	auto out = std::make_unique<Lowered>();
-
-	// Cheap test first: no "mmio" anywhere, nothing to do.
-	bool maybe = contains_mmio_point(script.text);
-	out->tapset_dirs = cl.all("I");
-	for (auto &d : out->tapset_dirs)
-		list_tapset_files(d, out->tapset_files);
-	std::vector<std::pair<std::string, std::string>> tapset_texts;
-	for (auto &f : out->tapset_files) {
-		std::string t;
-		if (read_file(f, t) && contains_mmio_point(t)) {
-			tapset_texts.push_back({ f, t });
-			maybe = true;
-		}
-	}
-	for (auto &e : cl.all("E"))
-		maybe = maybe || contains_mmio_point(e);
-	if (!maybe)
-		pass_through(inv.argc, inv.argv, script.stdin_bytes());
-
-	// The module the lowered probes attach to.
-	out->runtime_ko = env_or("STAP_MMIO_RUNTIME", "");
-	LowerOptions lo;
-	lo.guru = env.guru;
-	lo.module = out->runtime_ko.empty() ? "stap_mmio" : real_path(out->runtime_ko);
-	lo.session_name = script.path.empty() || script.from_stdin ? "<input>"
-								   : basename_of(script.path);
-	out->lowering = std::make_unique<MmioLowering>(lo);
-	MmioLowering &lowering = *out->lowering;
-
-	out->user = std::make_unique<SourceFile>(SourceFile{ script.name, script.text });
-	int groups = 0;
-	for (auto &tt : tapset_texts) {
-		auto f = std::make_unique<SourceFile>(SourceFile{ tt.first, tt.second });
+	for (auto &path : out.tapset_files) {
+		std::string text;
+		if (!read_file(path, text))
+			continue;
+		auto f = std::make_unique<SourceFile>(SourceFile{ path, text });
 		try {
-			std::vector<std::string> none;
-			Script s = parse_script(*f, none, env, groups);
-			lowering.add_tapset(std::move(f), std::move(s));
+			Script s = parse_script(*f, {}, env, groups);
+			out.lowering->add_tapset(std::move(f), std::move(s));
 		} catch (const ParseError &) {
 			// the real stap reports broken tapsets
 		}
 	}
-	try {
-		lowering.set_user(out->user.get(),
-				  parse_script(*out->user, script.args, env, groups));
-	} catch (const ParseError &) {
-		pass_through(inv.argc, inv.argv, script.stdin_bytes());	// stap's parse error
-	}
-	for (auto &e : cl.all("E")) {
+}
+
+// kernel.mmio in an -E script (whose probes stap runs beside the
+// script's) is refused.
+void refuse_mmio_in_E_scripts(const Invocation &inv, const ScriptInput &script,
+			      const LowerOptions &lo, int &groups)
+{
+	for (auto &e : inv.cl.all("E")) {
 		SourceFile ef{ "<input>", e };
 		try {
 			MmioLowering probe_e(lo);
-			probe_e.set_user(&ef, parse_script(ef, script.args, env, groups));
+			probe_e.set_user(&ef, parse_script(ef, script.args, inv.env, groups));
 			if (probe_e.uses_mmio()) {
 				DiagnosticPrinter p;
 				std::cerr << p.format({ "kernel.mmio probes are not supported in -E scripts",
@@ -754,15 +739,11 @@ std::unique_ptr<Lowered> lower_script(const Invocation &inv, const ScriptInput &
 		} catch (const ParseError &) {
 		}
 	}
-	if (!lowering.uses_mmio())
-		pass_through(inv.argc, inv.argv, script.stdin_bytes());
+}
 
-	// -p1 prints the user's script, as stap parses it
-	out->last_pass = cl.last("p");
-	bool show_lowered = getenv("STAP_MMIO_SHOW_LOWERED") != nullptr;
-	if (out->last_pass == "1" && !show_lowered)
-		pass_through(inv.argc, inv.argv, script.stdin_bytes());
-
+// kernel.mmio needs stapdev, the kernel runtime and an x86-64 target.
+void check_privilege_and_runtime(const PpEnvironment &env, const MmioLowering &lowering)
+{
 	DiagnosticPrinter printer;
 	auto semantic_fail = [&](const std::string &msg) {
 		std::cerr << printer.format({ msg, lowering.first_mmio_token() }) << pass2_failed;
@@ -775,8 +756,58 @@ std::unique_ptr<Lowered> lower_script(const Invocation &inv, const ScriptInput &
 			      env.runtime);
 	if (env.arch != "x86_64")
 		semantic_fail("kernel.mmio probes need an x86-64 target, not -a " + env.arch);
+}
 
+std::unique_ptr<Lowered> lower_script(const Invocation &inv, const ScriptInput &script)
+{
+	const CommandLine &cl = inv.cl;
+	auto out = std::make_unique<Lowered>();
+
+	out->tapset_dirs = cl.all("I");
+	for (auto &d : out->tapset_dirs)
+		list_tapset_files(d, out->tapset_files);
+	bool maybe = mentions_mmio(script.text, script.args);
+	for (auto &f : out->tapset_files) {
+		std::string t;
+		maybe = maybe || (read_file(f, t) && mentions_mmio(t));
+	}
+	for (auto &e : cl.all("E"))
+		maybe = maybe || mentions_mmio(e, script.args);
+	if (!maybe)
+		pass_through(inv.argc, inv.argv, script.stdin_bytes());
+
+	// The module the lowered probes attach to.
+	out->runtime_ko = env_or("STAP_MMIO_RUNTIME", "");
+	LowerOptions lo;
+	lo.guru = inv.env.guru;
+	lo.module = out->runtime_ko.empty() ? "stap_mmio" : real_path(out->runtime_ko);
+	lo.session_name = script.path.empty() || script.from_stdin ? "<input>"
+								   : basename_of(script.path);
+	out->lowering = std::make_unique<MmioLowering>(lo);
+	MmioLowering &lowering = *out->lowering;
+
+	out->user = std::make_unique<SourceFile>(SourceFile{ script.name, script.text });
+	int groups = 0;
+	read_tapsets(inv.env, *out, groups);
+	try {
+		lowering.set_user(out->user.get(),
+				  parse_script(*out->user, script.args, inv.env, groups));
+	} catch (const ParseError &) {
+		pass_through(inv.argc, inv.argv, script.stdin_bytes());	// stap's parse error
+	}
+	refuse_mmio_in_E_scripts(inv, script, lo, groups);
+	if (!lowering.uses_mmio())
+		pass_through(inv.argc, inv.argv, script.stdin_bytes());
+
+	// -p1 prints the user's script, as stap parses it
+	out->last_pass = cl.last("p");
+	bool show_lowered = getenv("STAP_MMIO_SHOW_LOWERED") != nullptr;
+	if (out->last_pass == "1" && !show_lowered)
+		pass_through(inv.argc, inv.argv, script.stdin_bytes());
+
+	check_privilege_and_runtime(inv.env, lowering);
 	if (!lowering.lower()) {
+		DiagnosticPrinter printer;
 		std::cerr << printer.format_all(lowering.diagnostics()) << pass2_failed;
 		exit(1);
 	}

@@ -11,6 +11,8 @@
  *   map_events.c      MAP/UNMAP events -> dispatch
  *   session.c         sessions, their ranges and handshake, the dispatch
  *                     table
+ *   pci.c             PCI devices: their BARs for every event, device and
+ *                     driver selectors, following drivers as devices bind
  *   stap_mmio_main.c  module init/exit
  *   symbols.c         finding unexported kernel symbols
  *   kmmio_owner.c     initialising kmmio, coexisting with the mmiotrace tracer
@@ -107,6 +109,20 @@ struct smmio_range {
 	u64 end;		/* exclusive */
 	u32 flags;		/* STAP_MMIO_RANGE_* */
 	u32 probe;
+	/* A PCI selector's range: its device; else STAP_MMIO_PCI_NONE. */
+	u32 pci_dev;
+	/* ... added for a driver: goes when the device is unbound. */
+	bool bound;
+};
+
+/* A driver a session follows (pci.c): kernel.mmio.driver("NAME"). */
+struct smmio_pci_follow {
+	char driver[STAP_MMIO_PCI_NAME_MAX];
+	s32 bar;
+	u32 flags;
+	u32 probe;
+	u64 offset;
+	u64 length;
 };
 
 struct smmio_session {
@@ -118,6 +134,8 @@ struct smmio_session {
 	unsigned int nranges;
 	unsigned int cap;
 	struct smmio_range *ranges;
+	unsigned int nfollow;
+	struct smmio_pci_follow *follow;	/* drivers it follows */
 	bool armed;			/* handshake done: in the dispatch table */
 	bool gave_up;			/* the handshake timed out */
 	unsigned long start_jiffies;	/* when start() was called */
@@ -138,6 +156,32 @@ struct smmio_session {
 int smmio_session_init(void);
 void smmio_session_exit(void);
 extern const struct stap_mmio_ops stap_mmio_ops;
+/* For pci.c, under smmio_lock. */
+struct smmio_session *smmio_session_find(int id);
+const char *smmio_range_problem(unsigned int probe, u64 phys, u64 len,
+				unsigned int flags);
+int smmio_session_add_ranges(struct smmio_session *s,
+			     const struct smmio_range *r, unsigned int n);
+unsigned int smmio_session_drop_ranges(struct smmio_session *s, u32 pci_dev,
+				       bool bound_only);
+typedef void (*smmio_session_fn_t)(struct smmio_session *s, void *arg);
+void smmio_visit_sessions(smmio_session_fn_t fn, void *arg);
+int smmio_sessions_reshape(void);
+
+/*
+ * Where a span lies in a PCI memory BAR (pci.c), copied into each event
+ * of the span (smmio_event_init()): the BAR holding the span's first
+ * byte, else the first one it overlaps.  @len 0: in none.
+ */
+struct smmio_pci_loc {
+	u64 start;		/* the BAR's physical start */
+	u64 len;		/* its length */
+	u32 pci_dev;		/* STAP_MMIO_PCI_DEV() */
+	s32 bar;
+	s32 vendor;
+	s32 device_id;
+	bool partial;		/* the span reaches outside this BAR */
+};
 
 /* mappings.c: all under smmio_lock unless said otherwise. */
 struct smmio_mapping {
@@ -164,6 +208,7 @@ struct smmio_span {
 	u64 phys;			/* physical address of probe.addr */
 	void *alias;			/* probe.addr in the second mapping */
 	unsigned int pages;		/* 4 KiB pages covered */
+	struct smmio_pci_loc pci;	/* its PCI BAR, under smmio_lock */
 };
 
 int smmio_mappings_init(void);
@@ -190,6 +235,41 @@ void smmio_pre_handler(struct kmmio_probe *p, struct pt_regs *regs,
 		       unsigned long addr);
 void smmio_post_handler(struct kmmio_probe *p, unsigned long condition,
 			struct pt_regs *regs);
+
+/* pci.c */
+int smmio_pci_init(void);
+void smmio_pci_exit(void);
+void smmio_pci_locate(u64 phys, u64 len, struct smmio_pci_loc *loc);
+void smmio_pci_event_fill(struct stap_mmio_event *ev);
+int smmio_add_pci(int id, unsigned int probe, struct stap_mmio_pci_sel *sel,
+		  unsigned int flags);
+int smmio_pci_describe(u32 pci_dev, char *buf, unsigned int len);
+
+/*
+ * An event's PCI fields from its span's precomputed BAR: one compare on
+ * the fault path; only a span that reaches outside its BAR looks further.
+ */
+static __always_inline void
+smmio_event_pci(struct stap_mmio_event *ev, const struct smmio_pci_loc *loc)
+{
+	u64 off = ev->phys - loc->start;
+
+	if (likely(off < loc->len)) {
+		ev->bar = loc->bar;
+		ev->bar_offset = off;
+		ev->pci_dev = loc->pci_dev;
+		ev->vendor = loc->vendor;
+		ev->device_id = loc->device_id;
+	} else if (unlikely(loc->partial)) {
+		smmio_pci_event_fill(ev);
+	} else {
+		ev->bar = -1;
+		ev->bar_offset = -1;
+		ev->pci_dev = STAP_MMIO_PCI_NONE;
+		ev->vendor = -1;
+		ev->device_id = -1;
+	}
+}
 
 /* dispatch.c */
 void smmio_deliver(struct stap_mmio_event *ev, const struct smmio_dispatch *d,
@@ -225,6 +305,7 @@ smmio_event_init(struct stap_mmio_event *ev, const struct smmio_span *span,
 	ev->action = 0;
 	/* All of insn[]: bytes past insn_len are not part of the contract. */
 	memcpy(ev->insn, insn, sizeof(ev->insn));
+	smmio_event_pci(ev, &span->pci);
 }
 
 /* Does a started session want reads of some range before the device? */
@@ -250,6 +331,7 @@ struct smmio_map_event {
 	unsigned long size;
 	int map_id;
 	struct smmio_mapping *mapping;	/* whose pending_map this is */
+	struct smmio_pci_loc pci;	/* the BAR of @phys */
 };
 
 int smmio_map_events_init(void);
@@ -278,6 +360,7 @@ enum smmio_counter {
 	SMMIO_PROF_STEP_NS,	/* ... ns of the step itself */
 	SMMIO_PROF_POST_NS,	/* ... ns after a step, delivery included */
 	SMMIO_PROF_CONSUMER_NS,	/* ... ns of it in stap_mmio_event() */
+	SMMIO_PCI_GONE,		/* traced PCI devices removed mid-session */
 	SMMIO_NR_COUNTERS
 };
 

@@ -47,10 +47,11 @@ static int smmio_next_session_id;
 #define SMMIO_ISA_START	0xa0000ULL
 #define SMMIO_ISA_END	0x100000ULL
 
-static struct smmio_session *smmio_session_find(int id)
+struct smmio_session *smmio_session_find(int id)
 {
 	int i;
 
+	lockdep_assert_held(&smmio_lock);
 	for (i = 0; i < STAP_MMIO_MAX_SESSIONS; i++)
 		if (smmio_sessions[i] && smmio_sessions[i]->id == id)
 			return smmio_sessions[i];
@@ -162,6 +163,31 @@ static int smmio_republish(int *conflicts)
 			       conflicts);
 }
 
+/*
+ * The armed sessions' ranges changed (a device bound, unbound or went):
+ * publish them and arm exactly what they want.  Process context, holding
+ * smmio_arm_mutex; the second mappings the new ranges need were made.
+ */
+int smmio_sessions_reshape(void)
+{
+	unsigned long flags;
+	int ret, conflicts = 0;
+
+	lockdep_assert_held(&smmio_arm_mutex);
+	spin_lock_irqsave(&smmio_lock, flags);
+	ret = smmio_republish(&conflicts);
+	spin_unlock_irqrestore(&smmio_lock, flags);
+	if (atomic_read(&smmio_nr_armed))
+		smmio_sync_tlbs();
+	if (ret)
+		pr_err(SMMIO_NAME ": cannot rearm after a PCI device changed: %d\n",
+		       ret);
+	else if (conflicts)
+		pr_warn(SMMIO_NAME ": %d mapping(s) armed by another kmmio user: not traced\n",
+			conflicts);
+	return ret;
+}
+
 static int smmio_open(struct module *owner, const char *name)
 {
 	struct smmio_session *s;
@@ -199,7 +225,7 @@ static int smmio_open(struct module *owner, const char *name)
 }
 
 /* Why a range cannot be traced at all, or NULL. */
-static const char *smmio_range_problem(unsigned int probe, u64 phys, u64 len,
+const char *smmio_range_problem(unsigned int probe, u64 phys, u64 len,
 				       unsigned int flags)
 {
 	if (probe >= STAP_MMIO_MAX_PROBES)
@@ -219,12 +245,74 @@ static const char *smmio_range_problem(unsigned int probe, u64 phys, u64 len,
 	return NULL;
 }
 
+/* Append @n ranges to @s.  Under smmio_lock: allocates atomically. */
+int smmio_session_add_ranges(struct smmio_session *s,
+			     const struct smmio_range *r, unsigned int n)
+{
+	struct smmio_range *nr;
+	unsigned int cap;
+
+	lockdep_assert_held(&smmio_lock);
+	if (s->nranges + n > s->cap) {
+		cap = max(s->cap * 2, s->nranges + n);
+		cap = max(cap, 8U);
+		nr = krealloc_array(s->ranges, cap, sizeof(*nr), GFP_ATOMIC);
+		if (!nr)
+			return -ENOMEM;
+		s->ranges = nr;
+		s->cap = cap;
+	}
+	memcpy(&s->ranges[s->nranges], r, n * sizeof(*r));
+	s->nranges += n;
+	return 0;
+}
+
+/*
+ * Take out of @s the ranges of PCI device @pci_dev (only those added for
+ * a driver binding, when @bound_only).  Returns how many went.  Under
+ * smmio_lock; the caller republishes (smmio_sessions_reshape()).
+ */
+unsigned int smmio_session_drop_ranges(struct smmio_session *s, u32 pci_dev,
+				       bool bound_only)
+{
+	unsigned int i, out = 0;
+
+	lockdep_assert_held(&smmio_lock);
+	for (i = 0; i < s->nranges; i++) {
+		const struct smmio_range *r = &s->ranges[i];
+
+		if (r->pci_dev == pci_dev && (r->bound || !bound_only))
+			continue;
+		s->ranges[out++] = *r;
+	}
+	i = s->nranges - out;
+	s->nranges = out;
+	return i;
+}
+
+/* Call @fn on every open session.  Under smmio_lock. */
+void smmio_visit_sessions(smmio_session_fn_t fn, void *arg)
+{
+	int i;
+
+	lockdep_assert_held(&smmio_lock);
+	for (i = 0; i < STAP_MMIO_MAX_SESSIONS; i++)
+		if (smmio_sessions[i])
+			fn(smmio_sessions[i], arg);
+}
+
 static int smmio_add_range(int id, unsigned int probe, u64 phys, u64 len,
 			   unsigned int rflags)
 {
 	const char *why = smmio_range_problem(probe, phys, len, rflags);
+	struct smmio_range r = {
+		.start = phys,
+		.end = phys + len,
+		.flags = rflags,
+		.probe = probe,
+		.pci_dev = STAP_MMIO_PCI_NONE,
+	};
 	struct smmio_session *s;
-	struct smmio_range *r;
 	unsigned long flags;
 	int ret = 0;
 
@@ -240,22 +328,7 @@ static int smmio_add_range(int id, unsigned int probe, u64 phys, u64 len,
 		ret = s ? -EBUSY : -ENOENT;
 		goto out;
 	}
-	if (s->nranges == s->cap) {
-		unsigned int cap = s->cap ? s->cap * 2 : 8;
-
-		r = krealloc_array(s->ranges, cap, sizeof(*r), GFP_ATOMIC);
-		if (!r) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		s->ranges = r;
-		s->cap = cap;
-	}
-	r = &s->ranges[s->nranges++];
-	r->start = phys;
-	r->end = phys + len;
-	r->flags = rflags;
-	r->probe = probe;
+	ret = smmio_session_add_ranges(s, &r, 1);
 out:
 	spin_unlock_irqrestore(&smmio_lock, flags);
 	if (ret)
@@ -290,6 +363,7 @@ static void smmio_session_free_rcu(struct rcu_head *head)
 	struct smmio_session *s = container_of(head, struct smmio_session, rcu);
 
 	kfree(s->ranges);
+	kfree(s->follow);
 	kfree(s);
 }
 
@@ -536,6 +610,8 @@ const struct stap_mmio_ops stap_mmio_ops = {
 	.get_stats = smmio_get_stats,
 	.backtrace = smmio_backtrace,
 	.skip = smmio_skip,
+	.add_pci = smmio_add_pci,
+	.pci_describe = smmio_pci_describe,
 };
 EXPORT_SYMBOL_GPL(stap_mmio_ops);
 

@@ -24,6 +24,8 @@ const ContextVar context_vars[] = {
 	{ "vendor", "vendor", "long", nullptr, false, "the device's vendor ID, -1 outside a BAR" },
 	{ "device_id", "device_id", "long", nullptr, false,
 	  "the device's device ID, -1 outside a BAR" },
+	{ "pci_dev", "pci_dev", "long", nullptr, false,
+	  "the device as domain << 16 | bus << 8 | devfn, 0xffffffff outside a BAR" },
 };
 const size_t n_context_vars = sizeof context_vars / sizeof context_vars[0];
 

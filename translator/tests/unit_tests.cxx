@@ -451,7 +451,7 @@ static void test_diagnostics()
 	CHECK(contains(diag("probe kernel(1).mmio(1) {}"), "'kernel' takes no argument"));
 	CHECK_EQ(diag("probe kernel.mmio(1) { println($foo) }"),
 		 "semantic error: context variable '$foo' not available in kernel.mmio probes "
-		 "(alternatives: $addr $value $width $type $pc $virt $cpu $map_id $length $flags $seq $timestamp $offset $bar $device $vendor $device_id): "
+		 "(alternatives: $addr $value $width $type $pc $virt $cpu $map_id $length $flags $seq $timestamp $offset $bar $device $vendor $device_id $pci_dev): "
 		 "identifier '$foo' at <input>:1:32\n"
 		 "        source: probe kernel.mmio(1) { println($foo) }\n"
 		 "                                               ^\n\n");

@@ -360,7 +360,7 @@ enum smmio_counter {
 	SMMIO_PROF_STEP_NS,	/* ... ns of the step itself */
 	SMMIO_PROF_POST_NS,	/* ... ns after a step, delivery included */
 	SMMIO_PROF_CONSUMER_NS,	/* ... ns of it in stap_mmio_event() */
-	SMMIO_PCI_GONE,		/* traced PCI devices removed mid-session */
+	SMMIO_PCI_GONE,		/* traced PCI devices unbound or removed */
 	SMMIO_NR_COUNTERS
 };
 

@@ -702,7 +702,7 @@ static void smmio_pci_change(struct pci_dev *pdev, enum smmio_pci_change what)
 	}
 	spin_unlock_irqrestore(&smmio_lock, flags);
 
-	if (dr.dropped && what == SMMIO_PCI_REMOVED)
+	if (dr.dropped && what != SMMIO_PCI_BIND)
 		smmio_count(SMMIO_PCI_GONE);
 	if (b.nadded)
 		smmio_prepare_aliases(b.added, b.nadded);

@@ -243,37 +243,42 @@ TokenPtr Preprocessor::scan_pp1(bool ignore_macros)
 	}
 }
 
+// kernel_v, kernel_vr, systemtap_v OP "VERSION" (wildcards with == and !=)
+bool Preprocessor::eval_version(const TokenPtr &l, const TokenPtr &op, const TokenPtr &r)
+{
+	if (r->type != TokType::string)
+		throw ParseError("expected string literal", r);
+	std::string target = l->content == "kernel_v" ? env_.kernel_v
+		: l->content == "kernel_vr" ? env_.kernel_vr
+		: (env_.systemtap_v ? env_.systemtap_v() : std::string());
+	const std::string &query = r->content;
+	bool wildcard = strpbrk(query.c_str(), "*?[") != nullptr;
+	int ok1, ok2;
+	bool wc_ok = false;
+	if (op->is_op("<=")) { ok1 = -1; ok2 = 0; }
+	else if (op->is_op(">=")) { ok1 = 1; ok2 = 0; }
+	else if (op->is_op("<")) { ok1 = -1; ok2 = -1; }
+	else if (op->is_op(">")) { ok1 = 1; ok2 = 1; }
+	else if (op->is_op("==")) { ok1 = 0; ok2 = 0; wc_ok = true; }
+	else if (op->is_op("!=")) { ok1 = -1; ok2 = 1; wc_ok = true; }
+	else throw ParseError("expected comparison operator", op);
+	if (!wc_ok && wildcard)
+		throw ParseError("wildcard not allowed with order comparison operators", op);
+	if (wildcard) {
+		bool m = fnmatch(query.c_str(), target.c_str(), FNM_NOESCAPE) == 0;
+		return !(m ^ op->is_op("=="));
+	}
+	int c = strverscmp(target.c_str(), query.c_str());
+	c = c < 0 ? -1 : c > 0 ? 1 : 0;
+	return c == ok1 || c == ok2;
+}
+
 bool Preprocessor::eval(const TokenPtr &l, const TokenPtr &op, const TokenPtr &r)
 {
 	if (l->type == TokType::identifier &&
 	    (l->content == "kernel_v" || l->content == "kernel_vr" ||
-	     l->content == "systemtap_v")) {
-		if (r->type != TokType::string)
-			throw ParseError("expected string literal", r);
-		std::string target = l->content == "kernel_v" ? env_.kernel_v
-			: l->content == "kernel_vr" ? env_.kernel_vr
-			: (env_.systemtap_v ? env_.systemtap_v() : std::string());
-		const std::string &query = r->content;
-		bool wildcard = strpbrk(query.c_str(), "*?[") != nullptr;
-		int ok1, ok2;
-		bool wc_ok = false;
-		if (op->is_op("<=")) { ok1 = -1; ok2 = 0; }
-		else if (op->is_op(">=")) { ok1 = 1; ok2 = 0; }
-		else if (op->is_op("<")) { ok1 = -1; ok2 = -1; }
-		else if (op->is_op(">")) { ok1 = 1; ok2 = 1; }
-		else if (op->is_op("==")) { ok1 = 0; ok2 = 0; wc_ok = true; }
-		else if (op->is_op("!=")) { ok1 = -1; ok2 = 1; wc_ok = true; }
-		else throw ParseError("expected comparison operator", op);
-		if (!wc_ok && wildcard)
-			throw ParseError("wildcard not allowed with order comparison operators", op);
-		if (wildcard) {
-			bool m = fnmatch(query.c_str(), target.c_str(), FNM_NOESCAPE) == 0;
-			return !(m ^ op->is_op("=="));
-		}
-		int c = strverscmp(target.c_str(), query.c_str());
-		c = c < 0 ? -1 : c > 0 ? 1 : 0;
-		return c == ok1 || c == ok2;
-	}
+	     l->content == "systemtap_v"))
+		return eval_version(l, op, r);
 	if (l->is_ident("systemtap_privilege")) {
 		if (r->type != TokType::string)
 			throw ParseError("expected string literal", r);

@@ -85,6 +85,7 @@ private:
 	TokenPtr slurp_param(std::vector<TokenPtr> &param);
 	TokenPtr slurp_body(std::vector<TokenPtr> &body);
 	bool eval(const TokenPtr &l, const TokenPtr &op, const TokenPtr &r);
+	bool eval_version(const TokenPtr &l, const TokenPtr &op, const TokenPtr &r);
 	TokenPtr raw();
 
 	Lexer lexer_;

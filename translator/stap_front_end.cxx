@@ -858,12 +858,16 @@ void check_target(const Invocation &inv, const Lowered &lw)
 // Stage 5: the lowered files, the real stap's command line, the runtime
 // loaded when the session runs here, and the real stap.
 
-[[noreturn]] void run_lowered(const Invocation &inv, const ScriptInput &script, const Lowered &lw)
-{
-	const CommandLine &cl = inv.cl;
-	const MmioLowering &lowering = *lw.lowering;
+// The files the real stap reads: a temporary directory with the lowered
+// script and, for each -I directory with a lowered alias, a copy of it.
+struct LoweredFiles {
+	std::string tmpdir;
+	std::vector<std::pair<std::string, std::string>> renames;	// tmp -> user's
+	std::map<std::string, std::string> dir_copy;	// -I DIR -> lowered copy
+};
 
-	// Write the lowered script (and lowered tapset copies).
+std::string make_temporary_directory()
+{
 	const char *tmp = getenv("TMPDIR");
 	std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/stap-mmio.XXXXXX";
 	std::vector<char> tb(tmpl.begin(), tmpl.end());
@@ -871,106 +875,128 @@ void check_target(const Invocation &inv, const Lowered &lw)
 	if (!mkdtemp(tb.data()))
 		fail(std::string("ERROR: stap-mmio: cannot make a temporary directory: ") +
 		     strerror(errno));
-	std::string tmpdir = tb.data();
-	std::vector<std::pair<std::string, std::string>> renames;
-	std::map<std::string, std::string> dir_copy;	// -I DIR -> lowered copy
-	for (auto &out : lowering.tapset_outputs()) {
+	return tb.data();
+}
+
+// A copy of tapset directory @d (the -I directory number @i) in @files.
+void copy_tapset_dir(const Lowered &lw, const std::string &d, size_t i, LoweredFiles &files)
+{
+	std::string copy = files.tmpdir + "/tapset" + std::to_string(i);
+	files.dir_copy[d] = copy;
+	files.renames.push_back({ copy, d });
+	for (auto &f : lw.tapset_files) {
+		if (f.compare(0, d.size() + 1, d + "/") != 0)
+			continue;
+		std::string dst = copy + f.substr(d.size()), text;
+		make_dirs(dst.substr(0, dst.rfind('/')));
+		if (read_file(f, text))
+			write_file(dst, text);
+	}
+}
+
+// Each lowered tapset file into a copy of its -I directory.
+void write_lowered_tapsets(const Lowered &lw, LoweredFiles &files)
+{
+	for (auto &out : lw.lowering->tapset_outputs()) {
 		for (size_t i = 0; i < lw.tapset_dirs.size(); i++) {
 			const std::string &d = lw.tapset_dirs[i];
 			if (out.first.compare(0, d.size() + 1, d + "/") != 0)
 				continue;
-			if (!dir_copy.count(d)) {
-				std::string copy = tmpdir + "/tapset" + std::to_string(i);
-				dir_copy[d] = copy;
-				renames.push_back({ copy, d });
-				for (auto &f : lw.tapset_files) {
-					if (f.compare(0, d.size() + 1, d + "/") != 0)
-						continue;
-					std::string dst = copy + f.substr(d.size()), text;
-					make_dirs(dst.substr(0, dst.rfind('/')));
-					if (read_file(f, text))
-						write_file(dst, text);
-				}
-			}
-			write_file(dir_copy[d] + out.first.substr(d.size()), out.second);
+			if (!files.dir_copy.count(d))
+				copy_tapset_dir(lw, d, i, files);
+			write_file(files.dir_copy[d] + out.first.substr(d.size()), out.second);
 			break;
 		}
 	}
-	if (const char *save = getenv("STAP_MMIO_SAVE"))
-		write_file(save, lowering.user_output());
+}
 
-	std::vector<std::string> args{ real_stap() };
+// -I for the project's tapset (unless it is the real stap's own), and the
+// uprobe define stap 5.1 needs on kernels >= 6.12.
+void add_tapset_and_defines(const Invocation &inv, std::vector<std::string> &args)
+{
 	std::string tapsetdir = env_or("STAP_MMIO_TAPSET", STAP_MMIO_TAPSETDIR);
-	std::string stap_own;
-	{
-		std::string rs = real_path(real_stap());
-		stap_own = real_path(rs.substr(0, rs.rfind('/')) + "/../share/systemtap/tapset");
-	}
+	std::string rs = real_path(real_stap());
+	std::string stap_own = real_path(rs.substr(0, rs.rfind('/')) + "/../share/systemtap/tapset");
 	if (real_path(tapsetdir) != stap_own) {
 		args.push_back("-I");
 		args.push_back(tapsetdir);
 	}
 	bool have_uprobe_define = false;
-	for (auto &d : cl.all("D"))
+	for (auto &d : inv.cl.all("D"))
 		have_uprobe_define = have_uprobe_define ||
 			d.compare(0, 34, "STAPCONF_UPROBE_UNREGISTER_EXPORTED") == 0;
-	if (!have_uprobe_define) {
-		int has = inv.target->has_uprobe_unregister();
-		bool needed = has == 0 ||
-			(has < 0 && strverscmp(inv.target->base_release().c_str(), "6.12") >= 0);
-		std::string v = needed ? real_stap_version() : "";
-		if (needed && (v.empty() || strverscmp(v.c_str(), "5.1") <= 0))
-			args.push_back("-DSTAPCONF_UPROBE_UNREGISTER_EXPORTED");
-	}
-	for (auto &o : cl.options) {
+	if (have_uprobe_define)
+		return;
+	int has = inv.target->has_uprobe_unregister();
+	bool needed = has == 0 ||
+		(has < 0 && strverscmp(inv.target->base_release().c_str(), "6.12") >= 0);
+	std::string v = needed ? real_stap_version() : "";
+	if (needed && (v.empty() || strverscmp(v.c_str(), "5.1") <= 0))
+		args.push_back("-DSTAPCONF_UPROBE_UNREGISTER_EXPORTED");
+}
+
+// The user's options (lowered -I copies in place of their directories),
+// then the lowered script and the script's arguments.
+void add_options_and_script(const Invocation &inv, const ScriptInput &script,
+			    const Lowered &lw, LoweredFiles &files,
+			    std::vector<std::string> &args)
+{
+	for (auto &o : inv.cl.options) {
 		if (o.name == "e")
 			continue;
 		if (o.name == "example" && script.example)
 			continue;	// the example's path is passed instead
-		if (o.name == "I" && dir_copy.count(o.arg)) {
+		if (o.name == "I" && files.dir_copy.count(o.arg)) {
 			args.push_back("-I");
-			args.push_back(dir_copy[o.arg]);
+			args.push_back(files.dir_copy[o.arg]);
 			continue;
 		}
 		for (auto &w : o.words())
 			args.push_back(w);
 	}
-	const std::string &lowered = lowering.user_output();
-	if (script.path.empty() || script.from_stdin) {
-		if (lowered.size() < 100000) {
-			args.push_back("-e");
-			args.push_back(lowered);
-			args.push_back("--");
-		} else {
-			std::string file = tmpdir + "/input.stp";
-			write_file(file, lowered);
-			renames.push_back({ file, "<input>" });
-			args.push_back("--");
-			args.push_back(file);
-		}
+	const std::string &lowered = lw.lowering->user_output();
+	bool inline_script = script.path.empty() || script.from_stdin;
+	if (inline_script && lowered.size() < 100000) {
+		args.insert(args.end(), { "-e", lowered, "--" });
 	} else {
-		std::string file = tmpdir + "/" + basename_of(script.path);
+		std::string file = files.tmpdir + "/" +
+			(inline_script ? "input.stp" : basename_of(script.path));
 		if (!write_file(file, lowered))
 			fail("ERROR: stap-mmio: cannot write " + file);
-		renames.push_back({ file, script.path });
-		args.push_back("--");
-		args.push_back(file);
+		files.renames.push_back({ file, inline_script ? "<input>" : script.path });
+		args.insert(args.end(), { "--", file });
 	}
-	for (auto &a : script.args)
-		args.push_back(a);
+	args.insert(args.end(), script.args.begin(), script.args.end());
+}
 
-	// Stage 5 here: the runtime must be loaded first.
-	bool run_here = (lw.last_pass.empty() || lw.last_pass == "5") && !cl.has("remote") &&
-		inv.target->is_running_kernel();
-	if (run_here && !exists("/sys/module/stap_mmio")) {
-		std::vector<std::string> load = lw.runtime_ko.empty()
-			? std::vector<std::string>{ "modprobe", "stap_mmio" }
-			: std::vector<std::string>{ "insmod", real_path(lw.runtime_ko) };
-		if (run_and_wait(load) != 0 && !exists("/sys/module/stap_mmio"))
-			fail("ERROR: kernel.mmio: cannot load the runtime module (" + load[0] + " " +
-			     load[1] + " failed)");
-	}
-	run_real(args, renames, tmpdir);
+// When the session runs here (pass 5 on the running kernel), the runtime
+// must be loaded first.
+void load_runtime_if_running_here(const Invocation &inv, const Lowered &lw)
+{
+	bool run_here = (lw.last_pass.empty() || lw.last_pass == "5") &&
+		!inv.cl.has("remote") && inv.target->is_running_kernel();
+	if (!run_here || exists("/sys/module/stap_mmio"))
+		return;
+	std::vector<std::string> load = lw.runtime_ko.empty()
+		? std::vector<std::string>{ "modprobe", "stap_mmio" }
+		: std::vector<std::string>{ "insmod", real_path(lw.runtime_ko) };
+	if (run_and_wait(load) != 0 && !exists("/sys/module/stap_mmio"))
+		fail("ERROR: kernel.mmio: cannot load the runtime module (" + load[0] + " " +
+		     load[1] + " failed)");
+}
+
+[[noreturn]] void run_lowered(const Invocation &inv, const ScriptInput &script, const Lowered &lw)
+{
+	LoweredFiles files;
+	files.tmpdir = make_temporary_directory();
+	write_lowered_tapsets(lw, files);
+	if (const char *save = getenv("STAP_MMIO_SAVE"))
+		write_file(save, lw.lowering->user_output());
+	std::vector<std::string> args{ real_stap() };
+	add_tapset_and_defines(inv, args);
+	add_options_and_script(inv, script, lw, files, args);
+	load_runtime_if_running_here(inv, lw);
+	run_real(args, files.renames, files.tmpdir);
 }
 
 } // namespace

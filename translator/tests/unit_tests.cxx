@@ -317,6 +317,12 @@ static void test_lowering()
 	CHECK(r.ok);
 	CHECK(contains(r.out, "next;  x = $ev->phys }\n"));
 
+}
+
+// What the rendering keeps: line numbers, token boundaries, limits.
+static void test_rendering()
+{
+	Result r;
 	// every line keeps its number, whatever the probes span
 	std::string multi = "probe\nkernel.mmio(1)\n.length(2)\n{\n$value\n}\n// end\n";
 	r = lower(multi);
@@ -667,6 +673,7 @@ int main()
 	test_preprocessor();
 	test_detection();
 	test_lowering();
+	test_rendering();
 	test_context_vars();
 	test_aliases();
 	test_diagnostics();

@@ -100,11 +100,11 @@ std::string arg_text(const Component &c)
 }
 
 // Match pattern components [i..) against form components [j..), appending
-// each complete rendering to @out.  @forms_mode: the pattern names no
-// address, so wildcards also match components that take an argument (they
-// are shown as "(number)"); otherwise, as stap does, a wildcard never
-// matches a component that needs an argument.
-void match(const ProbePoint &pat, size_t i, const std::vector<FormComp> &form, size_t j,
+// each complete rendering to @out.  @forms_mode: the pattern gives no
+// argument, so wildcards also match components that take one (shown as
+// "(number)", "(string)" or "(number,number)"); otherwise, as stap does, a
+// wildcard never matches a component that needs an argument.
+void match_form(const ProbePoint &pat, size_t i, const std::vector<FormComp> &form, size_t j,
 	   bool forms_mode, std::string text, std::vector<std::string> &out)
 {
 	if (i == pat.comps.size()) {
@@ -129,7 +129,7 @@ void match(const ProbePoint &pat, size_t i, const std::vector<FormComp> &form, s
 			if (form[k].arg != FormArg::none && !forms_mode)
 				return;
 			t = (t.empty() ? "" : t + ".") + form[k].name + form_arg_text(form[k].arg);
-			match(pat, i + 1, form, k + 1, forms_mode, t, out);
+			match_form(pat, i + 1, form, k + 1, forms_mode, t, out);
 		}
 		return;
 	}
@@ -140,7 +140,7 @@ void match(const ProbePoint &pat, size_t i, const std::vector<FormComp> &form, s
 		return;
 	if (f.arg != FormArg::none && !p.has_arg && has_wildcard(p.functor) && !forms_mode)
 		return;
-	match(pat, i + 1, form, j + 1, forms_mode, render(f, &p), out);
+	match_form(pat, i + 1, form, j + 1, forms_mode, render(f, &p), out);
 }
 
 } // namespace
@@ -187,7 +187,7 @@ std::vector<std::string> list_mmio_points(const ProbePoint &pat, const PpEnviron
 		forms_mode = forms_mode && !c.has_arg;
 	std::vector<std::string> raw;
 	for (auto &f : forms())
-		match(pat, 0, f, 0, forms_mode, "", raw);
+		match_form(pat, 0, f, 0, forms_mode, "", raw);
 	std::vector<std::string> out;
 	for (auto &s : raw) {
 		if (s.find("(number") != std::string::npos || s.find("(string)") != std::string::npos) {

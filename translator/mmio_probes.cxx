@@ -144,7 +144,7 @@ void MmioLowering::add_tapset(std::unique_ptr<SourceFile> file, Script script)
 	u->owned = std::move(file);
 	u->script = std::move(script);
 	units_.push_back(std::move(u));
-	analysed_ = false;
+	uses_found_ = false;
 }
 
 void MmioLowering::set_user(const SourceFile *file, Script script)
@@ -155,8 +155,8 @@ void MmioLowering::set_user(const SourceFile *file, Script script)
 	u->is_user = true;
 	user_ = u.get();
 	units_.push_back(std::move(u));
-	analysed_ = false;
-	analyse();
+	uses_found_ = false;
+	find_mmio_uses();
 }
 
 // A wildcard use ("probe edu.*"), matched component by component as stap
@@ -246,7 +246,7 @@ void MmioLowering::find_mmio_aliases()
 }
 
 // Which aliases are kernel.mmio ones, and does the user's script use any.
-void MmioLowering::analyse()
+void MmioLowering::find_mmio_uses()
 {
 	find_mmio_aliases();
 	uses_mmio_ = false;
@@ -259,7 +259,7 @@ void MmioLowering::analyse()
 					first_tok_ = pp.comps[0].tok;
 				uses_mmio_ = true;
 			}
-	analysed_ = true;
+	uses_found_ = true;
 }
 
 unsigned MmioLowering::new_probe_index(const TokenPtr &at)
@@ -664,8 +664,8 @@ std::string MmioLowering::session_glue() const
 
 bool MmioLowering::lower()
 {
-	if (!analysed_)
-		analyse();
+	if (!uses_found_)
+		find_mmio_uses();
 	diags_.clear();
 	ranges_.clear();
 	next_k_ = 0;

@@ -84,7 +84,7 @@ private:
 	bool is_mmio_point(const ProbePoint &pp);
 	void mark_used(Alias *a);
 	void find_mmio_aliases();
-	void analyse();
+	void find_mmio_uses();
 	std::string session_glue() const;
 
 	LowerOptions opts_;
@@ -99,7 +99,7 @@ private:
 	bool uses_mmio_ = false;
 	TokenPtr first_tok_;
 	const Script *cur_script_ = nullptr;
-	bool analysed_ = false;
+	bool uses_found_ = false;
 };
 
 } // namespace stapmmio

@@ -27,7 +27,8 @@
  *   -> kmmio's own kmmio_lock (taken inside register_kmmio_probe()/
  *   unregister_kmmio_probe()).
  *   smmio_arm_mutex serialises the process-context passes that make
- *   second mappings and arm (session handshake, ioremap()).
+ *   second mappings and arm (session handshake, ioremap(), the PCI bus
+ *   notifier as devices bind, unbind and go: pci.c).
  *   The fault path reads the span index, the dispatch table, spans and
  *   sessions with interrupts off (under RCU): everything they touch is
  *   freed with call_rcu()/kfree_rcu().

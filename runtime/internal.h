@@ -282,6 +282,17 @@ int smmio_skip(void);
 noinline void stap_mmio_event(struct stap_mmio_event *ev);
 
 /*
+ * A record the fault path fills field by field before anyone reads it:
+ * kernels built to zero every stack variable (INIT_STACK_ALL_ZERO, as
+ * Debian's are) would otherwise clear it on every access.
+ */
+#if __has_attribute(__uninitialized__)
+#define smmio_noinit __attribute__((__uninitialized__))
+#else
+#define smmio_noinit
+#endif
+
+/*
  * Fill every field of an access event but value, value_hi[], flags and
  * type (the caller's) and match[] (smmio_deliver()'s).  Field by field,
  * not a memset of the whole record: this runs once per access.

@@ -350,7 +350,7 @@ void smmio_emit_stepped(struct smmio_cpu_state *st, struct pt_regs *regs,
 	smmio_event_init(&ev, st->span, regs, st->fault_addr, st->ip, st->raw,
 			 st->insn.length);
 	memset(ev.value_hi, 0, sizeof(ev.value_hi));
-	flags |= smmio_insn_flags(&st->insn);
+	flags |= st->ev_flags;
 	ev.width = st->insn.width;
 	if (st->role & MMIO_ACC_READ) {
 		ev.type = STAP_MMIO_READ;

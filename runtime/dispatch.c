@@ -150,10 +150,12 @@ static __always_inline void smmio_deliver_one(struct smmio_session *s,
 /*
  * Deliver @ev to every session with a range of kind @want overlapping it
  * (only to @only_session when that is not 0).  @ev->match is filled per
- * session.  Under RCU.
+ * session.  Under RCU.  Inlined into both callers: the access path's
+ * copy is the one every traced access runs.
  */
-void smmio_deliver(struct stap_mmio_event *ev, const struct smmio_dispatch *d,
-		   u32 want, int only_session)
+static __always_inline void
+smmio_deliver_to(struct stap_mmio_event *ev, const struct smmio_dispatch *d,
+		 u32 want, int only_session)
 {
 	u64 len = ev->type == STAP_MMIO_MAP || ev->type == STAP_MMIO_UNMAP ?
 		  ev->map_len : max_t(u32, ev->width, 1);
@@ -200,6 +202,13 @@ void smmio_deliver(struct stap_mmio_event *ev, const struct smmio_dispatch *d,
 	}
 }
 
+/* MAP/UNMAP events and the session handshake's. */
+void smmio_deliver(struct stap_mmio_event *ev, const struct smmio_dispatch *d,
+		   u32 want, int only_session)
+{
+	smmio_deliver_to(ev, d, want, only_session);
+}
+
 /*
  * The dispatch table of the moment, for a caller under RCU (of any
  * flavour: the fault path has interrupts off); may be NULL.
@@ -234,7 +243,7 @@ void smmio_deliver_access(struct smmio_mapping *map,
 		want = STAP_MMIO_RANGE_ACCESS;
 		break;
 	}
-	smmio_deliver(ev, d, want, 0);
+	smmio_deliver_to(ev, d, want, 0);
 }
 
 /*

@@ -477,9 +477,9 @@ smmio_env_event(struct mmio_env *env, struct stap_mmio_event *ev,
 	ev->width = width;
 	ev->flags = env->flags | flags;
 	ev->value = 0;
-	memset(ev->value_hi, 0, sizeof(ev->value_hi));
 	memcpy(&ev->value, val, min_t(unsigned int, width, sizeof(ev->value)));
 	if (width > sizeof(ev->value)) {
+		memset(ev->value_hi, 0, sizeof(ev->value_hi));
 		memcpy(ev->value_hi, (const u8 *)val + sizeof(ev->value),
 		       min_t(unsigned int, width - sizeof(ev->value),
 			     sizeof(ev->value_hi)));
@@ -498,7 +498,7 @@ smmio_env_event(struct mmio_env *env, struct stap_mmio_event *ev,
 int mmio_env_access(struct mmio_env *env, unsigned int dir,
 		    unsigned long addr, unsigned int width, void *val)
 {
-	struct stap_mmio_event ev;
+	struct stap_mmio_event ev smmio_noinit;
 
 	smmio_env_event(env, &ev, dir, addr, width, val, 0);
 	smmio_deliver_access(env->st->span->map, &ev);
@@ -516,7 +516,7 @@ int mmio_env_access(struct mmio_env *env, unsigned int dir,
 int mmio_env_read_skip(struct mmio_env *env, unsigned long addr,
 		       unsigned int width, void *val)
 {
-	struct stap_mmio_event ev;
+	struct stap_mmio_event ev smmio_noinit;
 
 	if (likely(!smmio_wants_reads_before()))
 		return 0;
@@ -530,12 +530,13 @@ int mmio_env_read_skip(struct mmio_env *env, unsigned long addr,
 	return 1;
 }
 
-/* Could the emulator take this fault?  Checked in the kprobe handler. */
-bool smmio_emulate_plausible(struct smmio_cpu_state *st, struct pt_regs *regs)
+/*
+ * Could the emulator take this instruction?  Decided once per decode (the
+ * cache keeps the answer); the fault also needs the span's second mapping.
+ */
+bool smmio_emulatable(const struct mmio_insn *in)
 {
-	const struct mmio_insn *in = &st->insn;
-
-	if (!st->span->alias || !mmio_emulate_supported(in))
+	if (!mmio_emulate_supported(in))
 		return false;
 	if (in->xflags & (MMIO_XF_FSGS | MMIO_XF_ADDR32))
 		return false;
@@ -557,24 +558,18 @@ int smmio_emulate_fault(struct smmio_cpu_state *st, struct pt_regs *regs)
 		.base = st->span->probe.addr,
 		.end = st->span->probe.addr + st->span->probe.len,
 		.alias = (unsigned long)st->span->alias,
-		.flags = STAP_MMIO_EV_EMULATED | smmio_insn_flags(&st->insn),
+		.flags = STAP_MMIO_EV_EMULATED | st->ev_flags,
 	};
-	struct mmio_regs r;
-	unsigned int i;
+	struct mmio_regs r smmio_noinit;
 	int ret;
 
 	st->regs = regs;
 	smmio_send_pending_map(st->span->map);
-	for (i = 0; i < 16; i++)
-		r.gpr[i] = *smmio_gpr(regs, i);
-	r.ip = regs->ip;
-	r.flags = regs->flags;
+	smmio_regs_load(&r, regs);
 	ret = mmio_emulate(&st->insn, &r, st->fault_addr, &env);
 	if (ret != MMIO_EMU_OK)
 		return ret;
-	for (i = 0; i < 16; i++)
-		*smmio_gpr(regs, i) = r.gpr[i];
-	regs->ip = r.ip;
+	smmio_regs_store(regs, &r);
 	regs->flags = (regs->flags & ~smmio_arith_flags) |
 		      (r.flags & smmio_arith_flags);
 	return MMIO_EMU_OK;
@@ -598,7 +593,7 @@ NOKPROBE_SYMBOL(mmio_env_vec_get);
 NOKPROBE_SYMBOL(mmio_env_vec_set);
 NOKPROBE_SYMBOL(mmio_env_access);
 NOKPROBE_SYMBOL(mmio_env_read_skip);
-NOKPROBE_SYMBOL(smmio_emulate_plausible);
+NOKPROBE_SYMBOL(smmio_emulatable);
 NOKPROBE_SYMBOL(smmio_emulate_fault);
 NOKPROBE_SYMBOL(mmio_emulate);
 NOKPROBE_SYMBOL(mmio_emulate_supported);

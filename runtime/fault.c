@@ -5,12 +5,12 @@
  *
  * kmmio's own handler always disarms the faulting page and single-steps
  * the instruction: while it steps, the page is present for every CPU and
- * their accesses go unseen.  So a kprobe at the entry of
- * kmmio_handler(regs, addr) (ftrace-based: the function has __fentry__)
- * looks the page up among our armed spans and, for ours, moves the call
- * to smmio_fault(), which has kmmio_handler()'s signature and returns
- * 1 (handled) to the page-fault handler in its place.  No function of
- * the kernel is called through a pointer: ftrace returns into ours.
+ * their accesses go unseen.  So an ftrace callback at the entry of
+ * kmmio_handler(regs, addr) looks the page up among our armed spans and,
+ * for ours, moves the call to smmio_fault(), which has kmmio_handler()'s
+ * signature and returns 1 (handled) to the page-fault handler in its
+ * place.  No function of the kernel is called through a pointer: ftrace
+ * returns into ours.
  * Every other page, the kernel's mmiotrace tracer's included, is left to
  * kmmio untouched.
  *
@@ -29,13 +29,14 @@
  *            handlers (kmmio_probe.c).  Counted, and flagged when other
  *            CPUs were online.
  *
- * smmio_fault() runs outside any kprobe handler, so stap's probe on
- * stap_mmio_event() fires in it (kprobes do not nest).  The decision is
- * taken in the kprobe handler and passed in per-CPU state: interrupts
+ * smmio_fault() runs outside any ftrace callback, so stap's probe on
+ * stap_mmio_event() fires in it (ftrace and kprobes do not nest).  The
+ * decision is taken in the callback and passed in per-CPU state: interrupts
  * stay off from the fault to smmio_fault(), so nothing runs in between.
  */
 #include <linux/kernel.h>
 #include <linux/kprobes.h>
+#include <linux/ftrace.h>
 #include <linux/kdebug.h>
 #include <linux/notifier.h>
 #include <linux/err.h>
@@ -43,7 +44,6 @@
 #include <linux/mm.h>
 #include <asm/debugreg.h>
 #include "fault.h"
-#include "mmio_emulate.h"
 
 DEFINE_PER_CPU(struct smmio_cpu_state, smmio_cpu);
 
@@ -61,16 +61,6 @@ static bool smmio_covers(unsigned long ea, unsigned int width,
 	return fault >= ea && fault - ea < width;
 }
 
-static void smmio_regs_in(struct mmio_regs *r, struct pt_regs *regs)
-{
-	unsigned int i;
-
-	for (i = 0; i < 16; i++)
-		r->gpr[i] = *smmio_gpr(regs, i);
-	r->ip = regs->ip;
-	r->flags = regs->flags;
-}
-
 /*
  * Which register to move, and by how much, so that the instruction's one
  * memory operand lands in the second mapping; false when no register can
@@ -82,7 +72,7 @@ static bool smmio_rebase_plan(struct smmio_cpu_state *st,
 	const struct mmio_insn *in = &st->insn;
 	long delta = smmio_alias_of(st->span, st->fault_addr) - st->fault_addr;
 	u16 data = mmio_insn_data_regs(in);
-	struct mmio_regs r;
+	struct mmio_regs r smmio_noinit;
 	unsigned int reg;
 
 	if (in->xflags & (MMIO_XF_FSGS | MMIO_XF_ADDR32 | MMIO_XF_BITBASE) ||
@@ -115,7 +105,7 @@ static bool smmio_rebase_plan(struct smmio_cpu_state *st,
 	if (!in->modrm_mem || in->ea_base == MMIO_EA_RIP ||
 	    in->access == 0 || in->width == 0)
 		return false;
-	smmio_regs_in(&r, regs);
+	smmio_regs_load(&r, regs);
 	if (!smmio_covers(mmio_insn_ea(in, &r), in->width, st->fault_addr))
 		return false;
 	/* Never rsp; never a register the instruction also reads as data. */
@@ -241,24 +231,46 @@ static noinline int smmio_fault(struct pt_regs *regs, unsigned long addr)
 }
 
 /*
- * kprobe pre-handler at the entry of kmmio_handler(regs, addr): for our
- * pages, decide how to handle the access and move the call to
- * smmio_fault() (return 1: regs->ip changed); else let kmmio run.
+ * The hooked call's arguments, and where it is to continue.  With
+ * DYNAMIC_FTRACE_WITH_ARGS (x86 since 5.11) the plain trampoline saves the
+ * argument registers and honours a new ip, as livepatch relies on: no
+ * need to save every register.
  */
-static int smmio_kmmio_hook(struct kprobe *p, struct pt_regs *kregs)
+#ifdef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
+#define SMMIO_HOOK_FLAGS	FTRACE_OPS_FL_IPMODIFY
+#define smmio_hook_arg(fregs, n)	ftrace_regs_get_argument(fregs, n)
+#define smmio_hook_set_ip(fregs, ip)	ftrace_regs_set_instruction_pointer(fregs, ip)
+#else
+#define SMMIO_HOOK_FLAGS	(FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY)
+#define smmio_hook_arg(fregs, n) \
+	regs_get_kernel_argument(ftrace_get_regs(fregs), n)
+#define smmio_hook_set_ip(fregs, ip) \
+	instruction_pointer_set(ftrace_get_regs(fregs), ip)
+#endif
+
+/*
+ * ftrace callback at the entry of kmmio_handler(regs, addr): for our
+ * pages, decide how to handle the access and make ftrace return into
+ * smmio_fault() instead (IPMODIFY); else let kmmio run.  Interrupts are
+ * off (the page-fault handler has not enabled them yet).  Nothing here
+ * calls a function that kmmio_handler() could be reached from, so the
+ * callback needs no recursion guard.
+ */
+static void notrace smmio_kmmio_hook(unsigned long ip, unsigned long parent_ip,
+				     struct ftrace_ops *op,
+				     struct ftrace_regs *fregs)
 {
 	struct smmio_cpu_state *st = this_cpu_ptr(&smmio_cpu);
-	struct pt_regs *regs = (struct pt_regs *)kregs->di;
-	unsigned long addr = kregs->si;
+	struct pt_regs *regs = (struct pt_regs *)smmio_hook_arg(fregs, 0);
+	unsigned long addr = smmio_hook_arg(fregs, 1);
 	struct smmio_span *span;
-
 	/* Every page fault comes here while kmmio has a page armed. */
 	if (!is_vmalloc_addr((void *)addr) || user_mode(regs) ||
 	    st->stepping)
-		return 0;
+		return;
 	span = smmio_span_lookup(addr);
 	if (!span)
-		return 0;
+		return;
 	st->prof_t0 = smmio_prof_start();
 	st->prof_pre_end = 0;
 	st->span = span;
@@ -267,56 +279,73 @@ static int smmio_kmmio_hook(struct kprobe *p, struct pt_regs *kregs)
 	st->plan = SMMIO_PLAN_KMMIO;
 	if (st->retry_ip == st->ip && st->retry_addr == addr) {
 		st->retry_ip = 0;
-		return 0;
+		return;
 	}
 	smmio_decode_insn(st);
 	if (!st->decoded)
-		return 0;
-	if (smmio_emulate_plausible(st, regs))
+		return;
+	if (st->emulatable && span->alias)
 		st->plan = SMMIO_PLAN_EMULATE;
 	else if (smmio_rebase_plan(st, regs))
 		st->plan = SMMIO_PLAN_REBASE;
 	else
-		return 0;
+		return;
 	smmio_count(SMMIO_FAULTS);
-	instruction_pointer_set(kregs, (unsigned long)smmio_fault);
-	return 1;
+	smmio_hook_set_ip(fregs, (unsigned long)smmio_fault);
 }
 
-static struct kprobe smmio_kmmio_kprobe = {
-	.symbol_name = "kmmio_handler",
-	.pre_handler = smmio_kmmio_hook,
+/*
+ * IPMODIFY to move the call.  Not FTRACE_OPS_FL_RECURSION: the trampoline
+ * calls the hook directly, with no list function between.
+ */
+static struct ftrace_ops smmio_kmmio_ops = {
+	.func = smmio_kmmio_hook,
+	.flags = SMMIO_HOOK_FLAGS,
 };
+
+static unsigned long smmio_kmmio_handler_addr;
 
 /* Process context, at load: before any page of ours is armed. */
 int smmio_fault_init(void)
 {
+	unsigned long addr;
 	int ret;
 
+	addr = smmio_require_symbol("kmmio_handler");
+	if (!addr)
+		return -ENOENT;
+	ret = ftrace_set_filter_ip(&smmio_kmmio_ops, addr, 0, 0);
+	if (ret) {
+		pr_err(SMMIO_NAME ": cannot trace kmmio_handler: %d\n", ret);
+		return ret;
+	}
 	ret = register_die_notifier(&smmio_step_nb);
 	if (ret)
-		return ret;
-	ret = register_kprobe(&smmio_kmmio_kprobe);
+		goto out_filter;
+	ret = register_ftrace_function(&smmio_kmmio_ops);
 	if (ret) {
 		pr_err(SMMIO_NAME ": cannot hook kmmio_handler: %d\n", ret);
-		unregister_die_notifier(&smmio_step_nb);
+		goto out_die;
 	}
+	smmio_kmmio_handler_addr = addr;
+	return 0;
+out_die:
+	unregister_die_notifier(&smmio_step_nb);
+out_filter:
+	ftrace_set_filter_ip(&smmio_kmmio_ops, addr, 1, 0);
 	return ret;
 }
 
 /* Process context, at unload: no page of ours is armed any more. */
 void smmio_fault_exit(void)
 {
-	unregister_kprobe(&smmio_kmmio_kprobe);
+	unregister_ftrace_function(&smmio_kmmio_ops);
+	ftrace_set_filter_ip(&smmio_kmmio_ops, smmio_kmmio_handler_addr, 1, 0);
 	unregister_die_notifier(&smmio_step_nb);
-	if (smmio_kmmio_kprobe.nmissed)
-		pr_warn(SMMIO_NAME ": %lu faults reached kmmio while a kprobe was running (single-stepped by kmmio)\n",
-			smmio_kmmio_kprobe.nmissed);
 }
 
 NOKPROBE_SYMBOL(smmio_alias_of);
 NOKPROBE_SYMBOL(smmio_covers);
-NOKPROBE_SYMBOL(smmio_regs_in);
 NOKPROBE_SYMBOL(smmio_rebase_plan);
 NOKPROBE_SYMBOL(smmio_rebase_begin);
 NOKPROBE_SYMBOL(smmio_step_notify);

@@ -23,6 +23,7 @@
 #include <linux/ptrace.h>
 #include "internal.h"
 #include "mmio_decode.h"
+#include "mmio_emulate.h"
 
 /* How an access is handled (smmio_cpu_state.plan). */
 enum smmio_plan {
@@ -41,6 +42,8 @@ struct smmio_cpu_state {
 	u8 raw[MMIO_INSN_MAX];
 	bool decoded;
 	struct mmio_insn insn;
+	bool emulatable;		/* smmio_emulatable(&insn) */
+	u32 ev_flags;			/* smmio_insn_flags(&insn) */
 	u8 plan;			/* enum smmio_plan */
 	/* A single step in flight (REBASE or KMMIO). */
 	bool stepping;
@@ -77,6 +80,47 @@ static __always_inline unsigned long *smmio_gpr(struct pt_regs *regs,
 	return (unsigned long *)((u8 *)regs + smmio_gpr_offset[reg & 15]);
 }
 
+/*
+ * The general registers between pt_regs and the emulator's struct
+ * mmio_regs (numbered as encoded), one field at a time: once per access.
+ */
+static __always_inline void smmio_regs_load(struct mmio_regs *r,
+					    const struct pt_regs *regs)
+{
+	r->gpr[0] = regs->ax;
+	r->gpr[1] = regs->cx;
+	r->gpr[2] = regs->dx;
+	r->gpr[3] = regs->bx;
+	r->gpr[4] = regs->sp;
+	r->gpr[5] = regs->bp;
+	r->gpr[6] = regs->si;
+	r->gpr[7] = regs->di;
+	r->gpr[8] = regs->r8;
+	r->gpr[9] = regs->r9;
+	r->gpr[10] = regs->r10;
+	r->gpr[11] = regs->r11;
+	r->gpr[12] = regs->r12;
+	r->gpr[13] = regs->r13;
+	r->gpr[14] = regs->r14;
+	r->gpr[15] = regs->r15;
+	r->ip = regs->ip;
+	r->flags = regs->flags;
+}
+
+/*
+ * ... and back: the registers the emulator wrote (mmio_regs.written) and
+ * ip; not the flags (the caller merges those the instruction defines).
+ */
+static __always_inline void smmio_regs_store(struct pt_regs *regs,
+					     const struct mmio_regs *r)
+{
+	unsigned long w;
+
+	for (w = r->written; w; w &= w - 1)
+		*smmio_gpr(regs, __ffs(w)) = r->gpr[__ffs(w)];
+	regs->ip = r->ip;
+}
+
 bool smmio_read_vec(unsigned int reg, unsigned int offset, unsigned int width,
 		    u64 *out);
 bool smmio_read_ram(unsigned long addr, unsigned int len, void *out);
@@ -89,8 +133,7 @@ void smmio_emit_unknown(struct smmio_cpu_state *st, struct pt_regs *regs);
 
 /* emulate_env.c */
 int smmio_emulate_fault(struct smmio_cpu_state *st, struct pt_regs *regs);
-bool smmio_emulate_plausible(struct smmio_cpu_state *st,
-			     struct pt_regs *regs);
+bool smmio_emulatable(const struct mmio_insn *in);
 
 /* fault.c */
 int smmio_fault_init(void);

@@ -27,6 +27,8 @@ struct smmio_decode_entry {
 	u8 raw_len;
 	u8 raw[MMIO_INSN_MAX];
 	bool ok;
+	bool emulatable;
+	u32 ev_flags;
 	struct mmio_insn insn;
 };
 
@@ -87,6 +89,8 @@ void smmio_decode_insn(struct smmio_cpu_state *st)
 		st->raw_len = e->raw_len;
 		st->decoded = e->ok;
 		st->insn = e->insn;
+		st->emulatable = e->emulatable;
+		st->ev_flags = e->ev_flags;
 		smmio_count(SMMIO_DECODE_HITS);
 		return;
 	}
@@ -94,10 +98,17 @@ void smmio_decode_insn(struct smmio_cpu_state *st)
 	st->decoded = st->raw_len &&
 		      mmio_decode(st->raw, st->raw_len, &st->insn) == 0 &&
 		      st->insn.access;
-	if (st->decoded)
+	st->emulatable = false;
+	st->ev_flags = 0;
+	if (st->decoded) {
 		mmio_emulate_prepare(&st->insn);
+		st->emulatable = smmio_emulatable(&st->insn);
+		st->ev_flags = smmio_insn_flags(&st->insn);
+	}
 	e->ip = st->ip;
 	e->ok = st->decoded;
+	e->emulatable = st->emulatable;
+	e->ev_flags = st->ev_flags;
 	e->insn = st->insn;
 	e->raw_len = st->decoded ? st->insn.length : st->raw_len;
 	memcpy(e->raw, st->raw, sizeof(e->raw));

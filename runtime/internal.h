@@ -27,7 +27,8 @@
  *   -> kmmio's own kmmio_lock (taken inside register_kmmio_probe()/
  *   unregister_kmmio_probe()).
  *   smmio_arm_mutex serialises the process-context passes that make
- *   second mappings and arm (session handshake, ioremap()).
+ *   second mappings and arm (session handshake, ioremap(), the PCI bus
+ *   notifier as devices bind, unbind and go: pci.c).
  *   The fault path reads the span index, the dispatch table, spans and
  *   sessions with interrupts off (under RCU): everything they touch is
  *   freed with call_rcu()/kfree_rcu().
@@ -279,6 +280,17 @@ void smmio_deliver_access(struct smmio_mapping *map,
 int smmio_backtrace(u64 *pcs, unsigned int max);
 int smmio_skip(void);
 noinline void stap_mmio_event(struct stap_mmio_event *ev);
+
+/*
+ * A record the fault path fills field by field before anyone reads it:
+ * kernels built to zero every stack variable (INIT_STACK_ALL_ZERO, as
+ * Debian's are) would otherwise clear it on every access.
+ */
+#if __has_attribute(__uninitialized__)
+#define smmio_noinit __attribute__((__uninitialized__))
+#else
+#define smmio_noinit
+#endif
 
 /*
  * Fill every field of an access event but value, value_hi[], flags and

@@ -291,16 +291,46 @@ int mmio_emulate_prepare(struct mmio_insn *in)
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static void emu_zero(u8 *p, unsigned int n)
-{
-	while (n--)
-		*p++ = 0;
-}
-
+/*
+ * Copies of the access widths are single moves (a fault pays for every
+ * instruction); any other length goes byte by byte.
+ */
 static void emu_copy(u8 *d, const u8 *s, unsigned int n)
 {
+	switch (n) {
+	case 1:
+		*d = *s;
+		return;
+	case 2:
+		__builtin_memcpy(d, s, 2);
+		return;
+	case 4:
+		__builtin_memcpy(d, s, 4);
+		return;
+	case 8:
+		__builtin_memcpy(d, s, 8);
+		return;
+	case 16:
+		__builtin_memcpy(d, s, 16);
+		return;
+	case 32:
+		__builtin_memcpy(d, s, 32);
+		return;
+	}
 	while (n--)
 		*d++ = *s++;
+}
+
+static void emu_zero(u8 *p, unsigned int n)
+{
+	static const u8 zero[32];
+
+	if (n <= sizeof(zero)) {
+		emu_copy(p, zero, n);
+		return;
+	}
+	while (n--)
+		*p++ = 0;
 }
 
 static u64 width_mask(unsigned int width)
@@ -311,20 +341,51 @@ static u64 width_mask(unsigned int width)
 /* The low @width bytes of a little-endian buffer as a number. */
 static u64 le_get(const u8 *p, unsigned int width)
 {
-	u64 v = 0;
-	unsigned int i;
+	u16 v16;
+	u32 v32;
+	u64 v64;
 
-	for (i = 0; i < width && i < 8; i++)
-		v |= (u64)p[i] << (8 * i);
-	return v;
+	switch (width) {
+	case 1:
+		return *p;
+	case 2:
+		__builtin_memcpy(&v16, p, 2);
+		return v16;
+	case 4:
+		__builtin_memcpy(&v32, p, 4);
+		return v32;
+	}
+	if (width >= 8) {
+		__builtin_memcpy(&v64, p, 8);
+		return v64;
+	}
+	for (v64 = 0; width--; )
+		v64 |= (u64)p[width] << (8 * width);
+	return v64;
 }
 
 static void le_put(u8 *p, u64 v, unsigned int width)
 {
-	unsigned int i;
+	u16 v16 = v;
+	u32 v32 = v;
 
-	for (i = 0; i < width && i < 8; i++)
-		p[i] = v >> (8 * i);
+	switch (width) {
+	case 1:
+		*p = v;
+		return;
+	case 2:
+		__builtin_memcpy(p, &v16, 2);
+		return;
+	case 4:
+		__builtin_memcpy(p, &v32, 4);
+		return;
+	}
+	if (width >= 8) {
+		__builtin_memcpy(p, &v, 8);
+		return;
+	}
+	for (; width--; )
+		p[width] = v >> (8 * width);
 }
 
 static u64 bswap_n(u64 v, unsigned int width)
@@ -363,10 +424,12 @@ static void gpr_set(struct mmio_regs *r, u8 kind, u8 reg,
 	u64 *g;
 
 	if (kind == MMIO_OPND_GPR8H) {
+		r->written |= 1U << (reg & 3);
 		g = &r->gpr[reg & 3];
 		*g = (*g & ~0xff00ULL) | ((v & 0xff) << 8);
 		return;
 	}
+	r->written |= 1U << (reg & 15);
 	g = &r->gpr[reg & 15];
 	if (dwidth == 4)
 		*g = v & 0xffffffffULL;
@@ -893,6 +956,7 @@ static int em_string(struct emu_ctx *c, int dev_si)
 		next_ip(in, r);
 		return MMIO_EMU_OK;
 	}
+	r->written |= 1U << REG_RSI | 1U << REG_RDI | (rep ? 1U << REG_RCX : 0);
 	for (;;) {
 		u64 si = r->gpr[REG_RSI], di = r->gpr[REG_RDI];
 		u64 dev = dev_si ? si : di;
@@ -974,6 +1038,7 @@ int mmio_emulate(const struct mmio_insn *in, struct mmio_regs *r,
 	struct emu_ctx c = { .in = in, .r = r, .env = env };
 	int dev_si = 0;
 
+	r->written = 0;
 	f = emu_form_of(in);
 	if (!f)
 		return MMIO_EMU_UNSUPPORTED;

@@ -23,6 +23,11 @@ struct mmio_regs {
 	u64 gpr[16];		/* rax rcx rdx rbx rsp rbp rsi rdi r8..r15 */
 	u64 ip;
 	u64 flags;		/* RFLAGS */
+	/*
+	 * Set by mmio_emulate(): bit N when it wrote gpr[N].  A caller that
+	 * keeps the registers elsewhere copies back only those.
+	 */
+	u16 written;
 };
 
 /* How a vector register is written (mmio_env_vec_set()). */

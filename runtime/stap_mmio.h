@@ -105,7 +105,7 @@ struct stap_mmio_event {
 	__u64 map_len;		/* MAP/UNMAP: length of the mapping */
 	__u64 seq;		/* per-session sequence number */
 	__u64 timestamp;	/* local_clock() in ns at the access */
-	__u64 value_hi[7];	/* bits 64.. of a wide (SSE/AVX) access */
+	__u64 value_hi[7];	/* STAP_MMIO_EV_WIDE: bits 64.. of the value */
 	__u8 insn_len;		/* bytes of @insn that are valid */
 	__u8 insn[15];		/* the instruction (always for UNKNOWN) */
 	/*

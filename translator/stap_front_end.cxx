@@ -927,9 +927,10 @@ void add_tapset_and_defines(const Invocation &inv, std::vector<std::string> &arg
 			d.compare(0, 34, "STAPCONF_UPROBE_UNREGISTER_EXPORTED") == 0;
 	if (have_uprobe_define)
 		return;
-	int has = inv.target->has_uprobe_unregister();
-	bool needed = has == 0 ||
-		(has < 0 && strverscmp(inv.target->base_release().c_str(), "6.12") >= 0);
+	SymbolPresence has = inv.target->has_uprobe_unregister();
+	bool needed = has == SymbolPresence::absent ||
+		(has == SymbolPresence::unknown &&
+		 strverscmp(inv.target->base_release().c_str(), "6.12") >= 0);
 	std::string v = needed ? real_stap_version() : "";
 	if (needed && (v.empty() || strverscmp(v.c_str(), "5.1") <= 0))
 		args.push_back("-DSTAPCONF_UPROBE_UNREGISTER_EXPORTED");

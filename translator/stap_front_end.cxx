@@ -507,10 +507,12 @@ std::vector<std::string> user_args(const Invocation &inv)
 const char help_text[] =
 	"\n"
 	"kernel.mmio probes (stap-mmio " PACKAGE_VERSION "): every memory-mapped I/O access kernel\n"
-	"code makes to a physical range: kernel.mmio(ADDR)[.length(LEN)][.read|.write],\n"
-	"kernel.mmio(ADDR)[.length(LEN)].map|.unmap; see stapprobes.mmio(3stap) and\n"
-	"tapset::mmio(3stap).  This stap is the stap-mmio front end: it lowers them\n"
-	"and runs the real stap, ";
+	"code makes to a driver's devices, a PCI device or a physical range:\n"
+	"kernel.mmio.driver(\"NAME\"), kernel.mmio.pci(\"DDDD:BB:DD.F\"),\n"
+	"kernel.mmio.pci(VENDOR, DEVICE), each [.bar(N)][.offset(OFF)][.length(LEN)],\n"
+	"and kernel.mmio(ADDR)[.length(LEN)]; then [.read|.write|.map|.unmap].  See\n"
+	"stapprobes.mmio(3stap) and tapset::mmio(3stap).  This stap is the stap-mmio\n"
+	"front end: it lowers them and runs the real stap, ";
 
 // stap -V: the real stap's banner, then one line naming this front end.
 [[noreturn]] void answer_version(const Invocation &inv)

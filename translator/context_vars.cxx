@@ -62,7 +62,8 @@ std::string context_var_listing()
 {
 	std::string s;
 	for (size_t i = 0; i < n_context_vars; i++)
-		s += std::string(i ? " $" : "$") + context_vars[i].name + ":" + context_vars[i].type;
+		s += std::string(i ? " $" : "$") + context_vars[i].name + ":" +
+		     context_vars[i].type;
 	return s;
 }
 

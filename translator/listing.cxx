@@ -190,7 +190,9 @@ std::vector<std::string> list_mmio_points(const ProbePoint &pat, const PpEnviron
 		match_form(pat, 0, f, 0, forms_mode, "", raw);
 	std::vector<std::string> out;
 	for (auto &s : raw) {
-		if (s.find("(number") != std::string::npos || s.find("(string)") != std::string::npos) {
+		bool form = s.find("(number") != std::string::npos ||
+			    s.find("(string)") != std::string::npos;
+		if (form) {
 			out.push_back(s);
 			continue;
 		}

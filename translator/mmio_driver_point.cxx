@@ -34,8 +34,8 @@ bool check_driver_point(PointCheck &c, MmioPoint &out)
 		return c.error(std::string("kernel.mmio.driver probe point needs a driver name: ") +
 			       usage);
 	if (!drv.more_args.empty())
-		return c.error(std::string("kernel.mmio.driver probe point takes one driver name: ") +
-			       usage);
+		return c.error(std::string("kernel.mmio.driver probe point takes one driver "
+					   "name: ") + usage);
 	if (!drv.arg.is_string)
 		return c.error("driver name of kernel.mmio.driver probe point must be a string, "
 			       "not a number");

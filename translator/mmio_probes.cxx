@@ -358,7 +358,8 @@ bool MmioLowering::rewrite_context_variable(Unit &u, size_t i, bool written, boo
 		return false;
 	}
 	if (written && !cv->writable) {
-		error("context variable '$" + name + "' of kernel.mmio probes cannot be written", t);
+		error("context variable '$" + name + "' of kernel.mmio probes cannot be written",
+		      t);
 		return false;
 	}
 	if (written && !opts_.guru) {

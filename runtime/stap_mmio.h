@@ -128,10 +128,10 @@ struct stap_mmio_event {
 	 * STAP_MMIO_PCI_NONE.
 	 */
 	__s32 bar;
-	__s64 bar_offset;
 	__u32 pci_dev;
 	__s32 vendor;
 	__s32 device_id;
+	__s64 bar_offset;
 };
 
 /* A PCI device in one word: domain (up to 0xffff), bus, devfn. */

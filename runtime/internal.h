@@ -152,6 +152,7 @@ struct smmio_session {
 	atomic64_t overrides;
 	atomic64_t skipped;
 	atomic64_t override_refused;
+	atomic64_t pci_gone;		/* traced PCI devices unbound/removed */
 };
 
 int smmio_session_init(void);

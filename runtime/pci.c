@@ -665,6 +665,7 @@ static void smmio_pci_follow_drop(struct smmio_session *s, void *arg)
 	dr->reshape |= s->armed;
 	if (dr->quiet)
 		return;
+	atomic64_inc(&s->pci_gone);
 	smmio_pci_name(dr->id, name, sizeof(name));
 	pr_info(SMMIO_NAME ": session %d: device %s %s: no longer traced\n",
 		s->id, name, dr->bound_only ? "unbound" : "removed");

@@ -252,6 +252,14 @@ struct stap_mmio_ops {
 	 * Any context.
 	 */
 	int (*pci_describe)(__u32 pci_dev, char *buf, unsigned int len);
+	/*
+	 * API 3.  How many PCI devices the session traced went from it
+	 * mid-session: unbound from the driver it follows, or removed
+	 * (their mappings' UNMAP events were sent); -ENOENT for no such
+	 * session.  (Not in struct stap_mmio_stats, whose size is the
+	 * caller's.)
+	 */
+	long long (*pci_gone)(int session);
 };
 
 /* The runtime's ops table: symbol_get(stap_mmio_ops) (EXPORT_SYMBOL_GPL). */

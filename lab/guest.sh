@@ -250,12 +250,36 @@ device_args() {
 	esac
 }
 
+# --stapsh SOCKET[:NAME]: a virtio-serial port NAME (default
+# org.systemtap.stapsh.N) that the host sees as the unix socket SOCKET
+# (QEMU listens on it); the guest runs SystemTap's stapsh on the port (see
+# guest/init.sh), so `stap --remote=unix:SOCKET` reaches the guest.
+stapsh_args() {
+	local stage=$1 i=0 spec sock name
+	: >"$stage/stapsh"
+	((${#RUN_STAPSH[@]})) || return 0
+	QEMU_ARGS+=(-device virtio-serial-pci,id=stapsh_vser)
+	for spec in "${RUN_STAPSH[@]}"; do
+		sock=${spec%%:*}
+		name=org.systemtap.stapsh.$i
+		[[ $spec == *:* ]] && name=${spec#*:}
+		[[ $sock == /* && $sock != *,* ]] ||
+			die "run: --stapsh $spec: an absolute socket path without commas"
+		[[ $name =~ ^[A-Za-z0-9._-]+$ ]] || die "run: --stapsh $spec: bad port name"
+		rm -f "$sock"
+		QEMU_ARGS+=(-chardev "socket,id=stapsh$i,path=$sock,server=on,wait=off"
+			-device "virtserialport,bus=stapsh_vser.0,chardev=stapsh$i,name=$name")
+		printf '%s\n' "$name" >>"$stage/stapsh"
+		i=$((i + 1))
+	done
+}
+
 # ---- run_guest
 
 run_guest() {
 	local smp=1 timeout=600 mem=1024 out= append= icount= dev
 	local devices=()
-	RUN_CMDS=() RUN_PUTS=()
+	RUN_CMDS=() RUN_PUTS=() RUN_STAPSH=()
 	while (($#)); do
 		(($# >= 2)) || die "run: $1 needs a value"
 		case $1 in
@@ -272,6 +296,7 @@ run_guest() {
 		--cmd) RUN_CMDS+=("$2") ;;
 		--append) append=$2 ;;
 		--icount) icount=$2 ;;
+		--stapsh) RUN_STAPSH+=("$2") ;;
 		*) die "run: unknown option $1" ;;
 		esac
 		shift 2
@@ -320,6 +345,7 @@ run_guest() {
 	for dev in "${devices[@]}"; do
 		device_args "$dev" "$tmp"
 	done
+	stapsh_args "$out/.lab"
 
 	local t0 rc=0 status=0
 	t0=$(now)

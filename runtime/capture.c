@@ -211,7 +211,7 @@ bool smmio_read_ram(unsigned long addr, unsigned int len, void *out)
 /* Which way the faulting operand goes: a string op touches two. */
 static u8 smmio_role(const struct smmio_cpu_state *st)
 {
-	const struct mmio_insn *in = &st->insn;
+	const struct mmio_insn *in = &st->dec->insn;
 	unsigned long a = st->fault_addr;
 	bool at_si = a >= st->si_before && a < st->si_before + in->width;
 
@@ -229,7 +229,7 @@ static u8 smmio_role(const struct smmio_cpu_state *st)
 static void smmio_capture_write(struct smmio_cpu_state *st,
 				struct pt_regs *regs)
 {
-	const struct mmio_insn *in = &st->insn;
+	const struct mmio_insn *in = &st->dec->insn;
 	unsigned int w = in->width;
 
 	st->wvalue_known = true;
@@ -266,7 +266,7 @@ static void smmio_capture_write(struct smmio_cpu_state *st,
 static bool smmio_capture_read(const struct smmio_cpu_state *st,
 			       struct pt_regs *regs, struct stap_mmio_event *ev)
 {
-	const struct mmio_insn *in = &st->insn;
+	const struct mmio_insn *in = &st->dec->insn;
 	unsigned int w = in->width;
 	u64 v[8];
 
@@ -309,8 +309,8 @@ static u64 smmio_cmpxchg_written(const struct smmio_cpu_state *st,
 				 struct pt_regs *regs)
 {
 	if (regs->flags & X86_EFLAGS_ZF)
-		return st->src_before & smmio_mask(st->insn.width);
-	return regs->ax & smmio_mask(st->insn.width);
+		return st->src_before & smmio_mask(st->dec->insn.width);
+	return regs->ax & smmio_mask(st->dec->insn.width);
 }
 
 
@@ -347,11 +347,11 @@ void smmio_emit_stepped(struct smmio_cpu_state *st, struct pt_regs *regs,
 	struct stap_mmio_event ev;
 
 	smmio_send_pending_map(st->span->map);
-	smmio_event_init(&ev, st->span, regs, st->fault_addr, st->ip, st->raw,
-			 st->insn.length);
+	smmio_event_init(&ev, st->span, regs, st->fault_addr, st->ip, st->dec->raw,
+			 st->dec->insn.length);
 	memset(ev.value_hi, 0, sizeof(ev.value_hi));
-	flags |= st->ev_flags;
-	ev.width = st->insn.width;
+	flags |= st->dec->ev_flags;
+	ev.width = st->dec->insn.width;
 	if (st->role & MMIO_ACC_READ) {
 		ev.type = STAP_MMIO_READ;
 		ev.flags = flags;
@@ -366,7 +366,7 @@ void smmio_emit_stepped(struct smmio_cpu_state *st, struct pt_regs *regs,
 		ev.type = STAP_MMIO_WRITE;
 		ev.flags = flags;
 		memset(ev.value_hi, 0, sizeof(ev.value_hi));
-		if (st->insn.dst_kind == MMIO_OPND_CMPXCHG_AX) {
+		if (st->dec->insn.dst_kind == MMIO_OPND_CMPXCHG_AX) {
 			ev.value = smmio_cmpxchg_written(st, regs);
 		} else if (st->wvalue_known) {
 			ev.value = st->wvalue[0];
@@ -391,8 +391,8 @@ void smmio_emit_unknown(struct smmio_cpu_state *st, struct pt_regs *regs)
 	struct stap_mmio_event ev;
 
 	smmio_send_pending_map(st->span->map);
-	smmio_event_init(&ev, st->span, regs, st->fault_addr, st->ip, st->raw,
-			 st->raw_len);
+	smmio_event_init(&ev, st->span, regs, st->fault_addr, st->ip, st->dec->raw,
+			 st->dec->raw_len);
 	memset(ev.value_hi, 0, sizeof(ev.value_hi));
 	ev.type = STAP_MMIO_UNKNOWN;
 	ev.flags = STAP_MMIO_EV_VALUE_UNKNOWN;

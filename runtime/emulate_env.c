@@ -348,7 +348,7 @@ void mmio_env_dev_read(struct mmio_env *env, unsigned long addr,
 		       unsigned int width, void *val)
 {
 	void __iomem *p = smmio_env_alias(env, addr);
-	const struct mmio_insn *in = &env->st->insn;
+	const struct mmio_insn *in = &env->st->dec->insn;
 
 	switch (width) {
 	case 1:
@@ -378,7 +378,7 @@ void mmio_env_dev_write(struct mmio_env *env, unsigned long addr,
 			unsigned int width, const void *val)
 {
 	void __iomem *p = smmio_env_alias(env, addr);
-	const struct mmio_insn *in = &env->st->insn;
+	const struct mmio_insn *in = &env->st->dec->insn;
 
 	switch (width) {
 	case 1:
@@ -471,8 +471,8 @@ smmio_env_event(struct mmio_env *env, struct stap_mmio_event *ev,
 {
 	struct smmio_cpu_state *st = env->st;
 
-	smmio_event_init(ev, st->span, st->regs, addr, st->ip, st->raw,
-			 st->insn.length);
+	smmio_event_init(ev, st->span, st->regs, addr, st->ip, st->dec->raw,
+			 st->dec->insn.length);
 	ev->type = dir == MMIO_ACC_READ ? STAP_MMIO_READ : STAP_MMIO_WRITE;
 	ev->width = width;
 	ev->flags = env->flags | flags;
@@ -558,7 +558,7 @@ int smmio_emulate_fault(struct smmio_cpu_state *st, struct pt_regs *regs)
 		.base = st->span->probe.addr,
 		.end = st->span->probe.addr + st->span->probe.len,
 		.alias = (unsigned long)st->span->alias,
-		.flags = STAP_MMIO_EV_EMULATED | st->ev_flags,
+		.flags = STAP_MMIO_EV_EMULATED | st->dec->ev_flags,
 	};
 	struct mmio_regs r smmio_noinit;
 	int ret;
@@ -566,7 +566,7 @@ int smmio_emulate_fault(struct smmio_cpu_state *st, struct pt_regs *regs)
 	st->regs = regs;
 	smmio_send_pending_map(st->span->map);
 	smmio_regs_load(&r, regs);
-	ret = mmio_emulate(&st->insn, &r, st->fault_addr, &env);
+	ret = mmio_emulate(&st->dec->insn, &r, st->fault_addr, &env);
 	if (ret != MMIO_EMU_OK)
 		return ret;
 	smmio_regs_store(regs, &r);

@@ -69,7 +69,7 @@ static bool smmio_covers(unsigned long ea, unsigned int width,
 static bool smmio_rebase_plan(struct smmio_cpu_state *st,
 			      struct pt_regs *regs)
 {
-	const struct mmio_insn *in = &st->insn;
+	const struct mmio_insn *in = &st->dec->insn;
 	long delta = smmio_alias_of(st->span, st->fault_addr) - st->fault_addr;
 	u16 data = mmio_insn_data_regs(in);
 	struct mmio_regs r smmio_noinit;
@@ -204,7 +204,7 @@ static noinline int smmio_fault(struct pt_regs *regs, unsigned long addr)
 		rcu_read_lock_sched_notrace();
 		if (smmio_emulate_fault(st, regs) == MMIO_EMU_OK) {
 			rcu_read_unlock_sched_notrace();
-			smmio_count_form(SMMIO_PLAN_EMULATE, &st->insn);
+			smmio_count_form(SMMIO_PLAN_EMULATE, &st->dec->insn);
 			if (t0) {
 				smmio_count(SMMIO_PROF_ACCESSES);
 				smmio_prof_add(SMMIO_PROF_EMULATE_NS, t0);
@@ -223,7 +223,7 @@ static noinline int smmio_fault(struct pt_regs *regs, unsigned long addr)
 		}
 		st->plan = SMMIO_PLAN_REBASE;
 	}
-	smmio_count_form(SMMIO_PLAN_REBASE, &st->insn);
+	smmio_count_form(SMMIO_PLAN_REBASE, &st->dec->insn);
 	if (t0)
 		smmio_prof_add(SMMIO_PROF_PRE_NS, t0);
 	smmio_rebase_begin(st, regs);
@@ -265,11 +265,8 @@ static void notrace smmio_kmmio_hook(unsigned long ip, unsigned long parent_ip,
 	unsigned long addr = smmio_hook_arg(fregs, 1);
 	struct smmio_span *span;
 	/* Every page fault comes here while kmmio has a page armed. */
-	if (!is_vmalloc_addr((void *)addr) || user_mode(regs) ||
-	    st->stepping)
-		return;
 	span = smmio_span_lookup(addr);
-	if (!span)
+	if (!span || user_mode(regs) || st->stepping)
 		return;
 	st->prof_t0 = smmio_prof_start();
 	st->prof_pre_end = 0;
@@ -282,9 +279,9 @@ static void notrace smmio_kmmio_hook(unsigned long ip, unsigned long parent_ip,
 		return;
 	}
 	smmio_decode_insn(st);
-	if (!st->decoded)
+	if (!st->dec->ok)
 		return;
-	if (st->emulatable && span->alias)
+	if (st->dec->emulatable && span->alias)
 		st->plan = SMMIO_PLAN_EMULATE;
 	else if (smmio_rebase_plan(st, regs))
 		st->plan = SMMIO_PLAN_REBASE;

@@ -32,18 +32,30 @@ enum smmio_plan {
 	SMMIO_PLAN_REBASE,	/* stepped with an address register moved */
 };
 
+/*
+ * One instruction as fetched and decoded, kept in the per-CPU decode
+ * cache (insn_cache.c); the fault being handled points at its entry.
+ */
+struct smmio_decoded {
+	unsigned long ip;
+	u8 raw_len;			/* bytes of raw[] fetched or decoded */
+	u8 raw[MMIO_INSN_MAX];
+	bool ok;			/* decoded, and it touches memory */
+	bool emulatable;		/* smmio_emulatable(&insn) */
+	u32 ev_flags;			/* smmio_insn_flags(&insn) */
+	struct mmio_insn insn;
+};
+
+/* What a fault with no instruction to decode points at. */
+extern const struct smmio_decoded smmio_not_decoded;
+
 struct smmio_cpu_state {
 	/* The fault being handled. */
 	struct smmio_span *span;
 	struct pt_regs *regs;		/* EMULATE: the faulting context */
 	unsigned long fault_addr;
 	unsigned long ip;
-	u8 raw_len;
-	u8 raw[MMIO_INSN_MAX];
-	bool decoded;
-	struct mmio_insn insn;
-	bool emulatable;		/* smmio_emulatable(&insn) */
-	u32 ev_flags;			/* smmio_insn_flags(&insn) */
+	const struct smmio_decoded *dec;	/* the instruction at ip */
 	u8 plan;			/* enum smmio_plan */
 	/* A single step in flight (REBASE or KMMIO). */
 	bool stepping;
@@ -140,6 +152,16 @@ int smmio_fault_init(void);
 void smmio_fault_exit(void);
 
 /* stats.c */
-void smmio_count_form(enum smmio_plan plan, const struct mmio_insn *insn);
+struct smmio_form_counts {
+	u32 n[3][256];			/* [enum smmio_plan][insn mnem] */
+};
+extern struct smmio_form_counts __percpu *smmio_form_counts;
+
+/* Fault path: count one access handled by @plan. */
+static __always_inline void smmio_count_form(enum smmio_plan plan,
+					     const struct mmio_insn *insn)
+{
+	this_cpu_inc(smmio_form_counts->n[plan][insn ? insn->mnem : 0]);
+}
 
 #endif /* STAP_MMIO_FAULT_H */

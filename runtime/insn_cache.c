@@ -22,18 +22,10 @@
 #define SMMIO_DECODE_BITS	6
 #define SMMIO_DECODE_CACHE	(1 << SMMIO_DECODE_BITS)
 
-struct smmio_decode_entry {
-	unsigned long ip;
-	u8 raw_len;
-	u8 raw[MMIO_INSN_MAX];
-	bool ok;
-	bool emulatable;
-	u32 ev_flags;
-	struct mmio_insn insn;
-};
-
-static DEFINE_PER_CPU(struct smmio_decode_entry[SMMIO_DECODE_CACHE],
+static DEFINE_PER_CPU(struct smmio_decoded[SMMIO_DECODE_CACHE],
 		      smmio_decode_cache);
+
+const struct smmio_decoded smmio_not_decoded;
 
 /* Read the instruction at @ip; it ran, so its own bytes are mapped. */
 static unsigned int smmio_fetch(unsigned long ip, u8 *raw)
@@ -49,15 +41,24 @@ static unsigned int smmio_fetch(unsigned long ip, u8 *raw)
 	return 0;
 }
 
+/* The bytes of @e read back through the nofault helper, and compared. */
+static noinline bool smmio_insn_reread(unsigned long ip,
+				       const struct smmio_decoded *e)
+{
+	u8 now[MMIO_INSN_MAX];
+
+	return !copy_from_kernel_nofault(now, (void *)ip, e->raw_len) &&
+	       !memcmp(now, e->raw, e->raw_len);
+}
+
 /*
  * Are the bytes @e was decoded from still at @ip?  The CPU has just run
  * the instruction at @ip, so the page it starts in is mapped: a load that
  * stays in that page needs no fault handling.  Otherwise, read them back.
  */
-static bool smmio_insn_unchanged(unsigned long ip,
-				 const struct smmio_decode_entry *e)
+static __always_inline bool smmio_insn_unchanged(unsigned long ip,
+						 const struct smmio_decoded *e)
 {
-	u8 now[MMIO_INSN_MAX];
 	u64 a, b, mask;
 
 	if (e->raw_len <= sizeof(a) &&
@@ -68,53 +69,44 @@ static bool smmio_insn_unchanged(unsigned long ip,
 		       BIT_ULL(8 * e->raw_len) - 1;
 		return !((a ^ b) & mask);
 	}
-	return !copy_from_kernel_nofault(now, (void *)ip, e->raw_len) &&
-	       !memcmp(now, e->raw, e->raw_len);
+	return smmio_insn_reread(ip, e);
 }
 
 /*
- * Decode the instruction at st->ip, through the per-CPU cache.  A hit
- * checks only the bytes the cached decode used, so code that was unloaded
- * and replaced at the same address is decoded anew.
+ * Point st->dec at the decode of the instruction at st->ip, through the
+ * per-CPU cache.  A hit checks only the bytes the cached decode used, so
+ * code that was unloaded and replaced at the same address is decoded
+ * anew.  The entry stays valid until this CPU decodes another
+ * instruction with the same hash: not before this fault is handled.
  */
 void smmio_decode_insn(struct smmio_cpu_state *st)
 {
-	struct smmio_decode_entry *e;
+	struct smmio_decoded *e;
 
 	e = this_cpu_ptr(&smmio_decode_cache[hash_long(st->ip,
 						      SMMIO_DECODE_BITS)]);
+	st->dec = e;
 	if (e->ip == st->ip && e->raw_len &&
 	    smmio_insn_unchanged(st->ip, e)) {
-		memcpy(st->raw, e->raw, sizeof(st->raw));
-		st->raw_len = e->raw_len;
-		st->decoded = e->ok;
-		st->insn = e->insn;
-		st->emulatable = e->emulatable;
-		st->ev_flags = e->ev_flags;
 		smmio_count(SMMIO_DECODE_HITS);
 		return;
 	}
-	st->raw_len = smmio_fetch(st->ip, st->raw);
-	st->decoded = st->raw_len &&
-		      mmio_decode(st->raw, st->raw_len, &st->insn) == 0 &&
-		      st->insn.access;
-	st->emulatable = false;
-	st->ev_flags = 0;
-	if (st->decoded) {
-		mmio_emulate_prepare(&st->insn);
-		st->emulatable = smmio_emulatable(&st->insn);
-		st->ev_flags = smmio_insn_flags(&st->insn);
-	}
 	e->ip = st->ip;
-	e->ok = st->decoded;
-	e->emulatable = st->emulatable;
-	e->ev_flags = st->ev_flags;
-	e->insn = st->insn;
-	e->raw_len = st->decoded ? st->insn.length : st->raw_len;
-	memcpy(e->raw, st->raw, sizeof(e->raw));
+	e->raw_len = smmio_fetch(st->ip, e->raw);
+	e->ok = e->raw_len &&
+		mmio_decode(e->raw, e->raw_len, &e->insn) == 0 &&
+		e->insn.access;
+	e->emulatable = false;
+	e->ev_flags = 0;
+	if (e->ok) {
+		mmio_emulate_prepare(&e->insn);
+		e->emulatable = smmio_emulatable(&e->insn);
+		e->ev_flags = smmio_insn_flags(&e->insn);
+		e->raw_len = e->insn.length;
+	}
 }
 
 NOKPROBE_SYMBOL(smmio_fetch);
-NOKPROBE_SYMBOL(smmio_insn_unchanged);
+NOKPROBE_SYMBOL(smmio_insn_reread);
 NOKPROBE_SYMBOL(smmio_decode_insn);
 NOKPROBE_SYMBOL(mmio_decode);

@@ -152,6 +152,7 @@ struct smmio_session {
 	atomic64_t overrides;
 	atomic64_t skipped;
 	atomic64_t override_refused;
+	atomic64_t pci_gone;		/* traced PCI devices unbound/removed */
 };
 
 int smmio_session_init(void);
@@ -172,16 +173,20 @@ int smmio_sessions_reshape(void);
 /*
  * Where a span lies in a PCI memory BAR (pci.c), copied into each event
  * of the span (smmio_event_init()): the BAR holding the span's first
- * byte, else the first one it overlaps.  @len 0: in none.
+ * byte, else the first one it overlaps.  A span in no BAR has @start 0,
+ * @len ~0 and @off_mask ~0, so its events take the same path and get
+ * -1; an access outside @len (a span reaching past its BAR) is looked
+ * up on its own.
  */
 struct smmio_pci_loc {
 	u64 start;		/* the BAR's physical start */
 	u64 len;		/* its length */
-	u32 pci_dev;		/* STAP_MMIO_PCI_DEV() */
+	u64 off_mask;		/* or-ed into the offset: ~0 when in no BAR */
+	/* As in struct stap_mmio_event, so that they are copied as one. */
 	s32 bar;
+	u32 pci_dev;		/* STAP_MMIO_PCI_DEV() */
 	s32 vendor;
 	s32 device_id;
-	bool partial;		/* the span reaches outside this BAR */
 };
 
 /* mappings.c: all under smmio_lock unless said otherwise. */
@@ -247,8 +252,9 @@ int smmio_add_pci(int id, unsigned int probe, struct stap_mmio_pci_sel *sel,
 int smmio_pci_describe(u32 pci_dev, char *buf, unsigned int len);
 
 /*
- * An event's PCI fields from its span's precomputed BAR: one compare on
- * the fault path; only a span that reaches outside its BAR looks further.
+ * An event's PCI fields from its span's precomputed BAR: one compare and
+ * five stores on the fault path; only an access outside the span's BAR
+ * looks further.
  */
 static __always_inline void
 smmio_event_pci(struct stap_mmio_event *ev, const struct smmio_pci_loc *loc)
@@ -257,18 +263,12 @@ smmio_event_pci(struct stap_mmio_event *ev, const struct smmio_pci_loc *loc)
 
 	if (likely(off < loc->len)) {
 		ev->bar = loc->bar;
-		ev->bar_offset = off;
 		ev->pci_dev = loc->pci_dev;
 		ev->vendor = loc->vendor;
 		ev->device_id = loc->device_id;
-	} else if (unlikely(loc->partial)) {
-		smmio_pci_event_fill(ev);
+		ev->bar_offset = off | loc->off_mask;
 	} else {
-		ev->bar = -1;
-		ev->bar_offset = -1;
-		ev->pci_dev = STAP_MMIO_PCI_NONE;
-		ev->vendor = -1;
-		ev->device_id = -1;
+		smmio_pci_event_fill(ev);
 	}
 }
 

@@ -33,13 +33,12 @@ void smmio_pre_handler(struct kmmio_probe *p, struct pt_regs *regs,
 	st->span = p->private;
 	st->fault_addr = addr;
 	st->ip = instruction_pointer(regs);
-	st->decoded = false;
-	st->raw_len = 0;
+	st->dec = &smmio_not_decoded;
 	if (!user_mode(regs))
 		smmio_decode_insn(st);
-	if (st->decoded)
+	if (st->dec->ok)
 		smmio_capture_before(st, regs);
-	smmio_count_form(SMMIO_PLAN_KMMIO, st->decoded ? &st->insn : NULL);
+	smmio_count_form(SMMIO_PLAN_KMMIO, st->dec->ok ? &st->dec->insn : NULL);
 	st->smp_window = num_online_cpus() > 1;
 	if (st->smp_window)
 		smmio_count(SMMIO_MAYBE_MISSED);
@@ -64,7 +63,7 @@ void smmio_post_handler(struct kmmio_probe *p, unsigned long condition,
 		this_cpu_add(smmio_counters[SMMIO_PROF_STEP_NS],
 			     t0 - st->prof_pre_end);
 	rcu_read_lock();
-	if (!st->decoded)
+	if (!st->dec->ok)
 		smmio_emit_unknown(st, regs);
 	else
 		smmio_emit_stepped(st, regs, st->smp_window ?

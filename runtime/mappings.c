@@ -83,7 +83,8 @@ struct smmio_span *smmio_span_lookup(unsigned long addr)
 	struct smmio_span_index *x = rcu_dereference_sched(smmio_span_index);
 	unsigned int lo = 0, hi, mid;
 
-	if (!x)
+	/* Every page fault comes here while kmmio has a page armed. */
+	if (!x || !x->n || addr < x->e[0].start || addr >= x->e[x->n - 1].end)
 		return NULL;
 	hi = x->n;
 	while (lo < hi) {

@@ -136,14 +136,19 @@ static void smmio_pci_refresh_span(struct smmio_mapping *m, void *arg)
 		smmio_pci_locate(sp->phys, sp->probe.len, &loc);
 		if (!memcmp(&loc, &sp->pci, sizeof(loc)))
 			continue;
-		/* Field by field: the fault path may be reading it. */
+		/*
+		 * Field by field, as the fault path may be reading it: with
+		 * @len 0 meanwhile, its events are looked up on their own.
+		 */
 		WRITE_ONCE(sp->pci.len, 0);
+		barrier();
 		WRITE_ONCE(sp->pci.start, loc.start);
+		WRITE_ONCE(sp->pci.off_mask, loc.off_mask);
 		WRITE_ONCE(sp->pci.pci_dev, loc.pci_dev);
 		WRITE_ONCE(sp->pci.bar, loc.bar);
 		WRITE_ONCE(sp->pci.vendor, loc.vendor);
 		WRITE_ONCE(sp->pci.device_id, loc.device_id);
-		WRITE_ONCE(sp->pci.partial, loc.partial);
+		barrier();
 		WRITE_ONCE(sp->pci.len, loc.len);
 	}
 }
@@ -183,6 +188,7 @@ static __always_inline void smmio_pci_loc_set(struct smmio_pci_loc *loc,
 {
 	loc->start = d->res[bar].start;
 	loc->len = d->res[bar].end - d->res[bar].start + 1;
+	loc->off_mask = 0;
 	loc->pci_dev = d->id;
 	loc->bar = bar;
 	loc->vendor = d->vendor;
@@ -191,8 +197,9 @@ static __always_inline void smmio_pci_loc_set(struct smmio_pci_loc *loc,
 
 /*
  * The BAR holding @phys, else the first one [phys, phys+len) overlaps,
- * into @loc.  Under RCU or smmio_lock; the fault path calls it (through
- * smmio_pci_event_fill()) for a span that reaches outside its BAR.
+ * into @loc; else "none" (struct smmio_pci_loc).  Under RCU or
+ * smmio_lock; the fault path calls it (through smmio_pci_event_fill())
+ * for an access outside its span's BAR.
  */
 void smmio_pci_locate(u64 phys, u64 len, struct smmio_pci_loc *loc)
 {
@@ -204,6 +211,8 @@ void smmio_pci_locate(u64 phys, u64 len, struct smmio_pci_loc *loc)
 	int bar;
 
 	memset(loc, 0, sizeof(*loc));
+	loc->len = U64_MAX;
+	loc->off_mask = U64_MAX;
 	loc->pci_dev = STAP_MMIO_PCI_NONE;
 	loc->bar = -1;
 	loc->vendor = -1;
@@ -219,7 +228,6 @@ void smmio_pci_locate(u64 phys, u64 len, struct smmio_pci_loc *loc)
 				continue;
 			if (r->start <= phys) {
 				smmio_pci_loc_set(loc, d, bar);
-				loc->partial = last > r->end;
 				return;
 			}
 			if (!over || r->start < over->res[over_bar].start) {
@@ -228,21 +236,27 @@ void smmio_pci_locate(u64 phys, u64 len, struct smmio_pci_loc *loc)
 			}
 		}
 	}
-	if (over) {
+	if (over)
 		smmio_pci_loc_set(loc, over, over_bar);
-		loc->partial = true;
-	}
 }
 NOKPROBE_SYMBOL(smmio_pci_locate);
 
-/* An event of a span that reaches outside its BAR.  Fault path. */
+/*
+ * The PCI fields of an event outside its span's BAR (or of a span being
+ * updated), from the table.  Fault path.
+ */
 void smmio_pci_event_fill(struct stap_mmio_event *ev)
 {
 	struct smmio_pci_loc loc;
+	u64 off;
 
 	smmio_pci_locate(ev->phys, 1, &loc);
-	loc.partial = false;
-	smmio_event_pci(ev, &loc);
+	off = ev->phys - loc.start;
+	ev->bar = loc.bar;
+	ev->bar_offset = off | loc.off_mask;
+	ev->pci_dev = loc.pci_dev;
+	ev->vendor = loc.vendor;
+	ev->device_id = loc.device_id;
 }
 NOKPROBE_SYMBOL(smmio_pci_event_fill);
 
@@ -651,6 +665,7 @@ static void smmio_pci_follow_drop(struct smmio_session *s, void *arg)
 	dr->reshape |= s->armed;
 	if (dr->quiet)
 		return;
+	atomic64_inc(&s->pci_gone);
 	smmio_pci_name(dr->id, name, sizeof(name));
 	pr_info(SMMIO_NAME ": session %d: device %s %s: no longer traced\n",
 		s->id, name, dr->bound_only ? "unbound" : "removed");

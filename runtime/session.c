@@ -601,6 +601,20 @@ static int smmio_get_stats(int id, struct stap_mmio_stats *st)
 	return ret;
 }
 
+static long long smmio_pci_gone(int id)
+{
+	struct smmio_session *s;
+	unsigned long flags;
+	long long n = -ENOENT;
+
+	spin_lock_irqsave(&smmio_lock, flags);
+	s = smmio_session_find(id);
+	if (s)
+		n = atomic64_read(&s->pci_gone);
+	spin_unlock_irqrestore(&smmio_lock, flags);
+	return n;
+}
+
 const struct stap_mmio_ops stap_mmio_ops = {
 	.version = STAP_MMIO_API_VERSION,
 	.open = smmio_open,
@@ -612,6 +626,7 @@ const struct stap_mmio_ops stap_mmio_ops = {
 	.skip = smmio_skip,
 	.add_pci = smmio_add_pci,
 	.pci_describe = smmio_pci_describe,
+	.pci_gone = smmio_pci_gone,
 };
 EXPORT_SYMBOL_GPL(stap_mmio_ops);
 

@@ -128,10 +128,10 @@ struct stap_mmio_event {
 	 * STAP_MMIO_PCI_NONE.
 	 */
 	__s32 bar;
-	__s64 bar_offset;
 	__u32 pci_dev;
 	__s32 vendor;
 	__s32 device_id;
+	__s64 bar_offset;
 };
 
 /* A PCI device in one word: domain (up to 0xffff), bus, devfn. */
@@ -252,6 +252,14 @@ struct stap_mmio_ops {
 	 * Any context.
 	 */
 	int (*pci_describe)(__u32 pci_dev, char *buf, unsigned int len);
+	/*
+	 * API 3.  How many PCI devices the session traced went from it
+	 * mid-session: unbound from the driver it follows, or removed
+	 * (their mappings' UNMAP events were sent); -ENOENT for no such
+	 * session.  (Not in struct stap_mmio_stats, whose size is the
+	 * caller's.)
+	 */
+	long long (*pci_gone)(int session);
 };
 
 /* The runtime's ops table: symbol_get(stap_mmio_ops) (EXPORT_SYMBOL_GPL). */

@@ -42,18 +42,7 @@ struct dentry *smmio_debugfs_dir;
  * Accesses per way of handling and mnemonic (debugfs "forms").  Allocated
  * at load: a module's static per-CPU space is small.
  */
-struct smmio_form_counts {
-	u32 n[3][256];
-};
-
-static struct smmio_form_counts __percpu *smmio_form_counts;
-
-/* Fault path: count one access handled by @plan. */
-void smmio_count_form(enum smmio_plan plan, const struct mmio_insn *insn)
-{
-	this_cpu_inc(smmio_form_counts->n[plan][insn ? insn->mnem : 0]);
-}
-NOKPROBE_SYMBOL(smmio_count_form);
+struct smmio_form_counts __percpu *smmio_form_counts;
 
 /* The total of one (plan, mnemonic) cell over all CPUs. */
 static u64 smmio_form_count(enum smmio_plan plan, unsigned int mnem)

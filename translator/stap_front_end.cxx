@@ -823,16 +823,24 @@ std::unique_ptr<Lowered> lower_script(const Invocation &inv, const ScriptInput &
 void check_target(const Invocation &inv, const Lowered &lw)
 {
 	const CommandLine &cl = inv.cl;
-	// The translation needs the runtime's DWARF and the target's kernel
-	// here, and the session needs the runtime loaded where it runs.
-	if (cl.has("remote"))
-		fail("ERROR: kernel.mmio: --remote is not supported: the front end cannot check the "
-		     "remote kernel nor load the stap_mmio runtime there; run stap on the target");
+	// The translation needs the runtime's debug information and the
+	// target kernel's build tree here; a compile server has neither.
 	for (const char *o : { "use-server", "use-http-server", "use-server-on-error" })
 		if (cl.has(o))
 			fail(std::string("ERROR: kernel.mmio: --") + o +
 			     " is not supported: a compile server has no stap_mmio runtime module "
 			     "to compile against; compile here (without --" + o + ")");
+	// --remote: stap's remote engine learns each target's kernel from its
+	// stapsh and translates for it here, as with -r, and its own
+	// diagnostics say when this machine lacks that kernel's build tree or
+	// the runtime's debug information for it.  Whether the runtime is
+	// installed there and loads is found out on the target, when the
+	// session asks for it: one ERROR line naming the target.  This machine's
+	// kernel is not the target's, and asking the target ourselves would
+	// end its stapsh (a listening stapsh exits when its client goes) just
+	// before stap connects.
+	if (cl.has("remote"))
+		return;
 
 	std::string why = inv.target->unsuitable();
 	if (!why.empty())
@@ -929,7 +937,11 @@ void add_tapset_and_defines(const Invocation &inv, std::vector<std::string> &arg
 			d.compare(0, 34, "STAPCONF_UPROBE_UNREGISTER_EXPORTED") == 0;
 	if (have_uprobe_define)
 		return;
-	SymbolPresence has = inv.target->has_uprobe_unregister();
+	// --remote: the targets' kernels are not known here; the define is
+	// right for every kernel where uprobe_unregister is exported, as it
+	// has been since its introduction
+	SymbolPresence has = inv.cl.has("remote") ? SymbolPresence::absent
+						  : inv.target->has_uprobe_unregister();
 	bool needed = has == SymbolPresence::absent ||
 		(has == SymbolPresence::unknown &&
 		 strverscmp(inv.target->base_release().c_str(), "6.12") >= 0);

@@ -31,6 +31,26 @@ if [ -f "$STAGE/puts" ]; then
 	done <"$STAGE/puts"
 fi
 
+# --stapsh ports: SystemTap's stapsh listens on each (stapsh -l), started
+# again after every session (it exits when the host disconnects).  A
+# listening stapsh must be up before the host connects: one started while
+# a host is connected waits for a SIGIO that never comes, and a stapsh on
+# the port as its stdin loses what the host sends while it exits.  No
+# udev here: the /dev/virtio-ports/NAME links are made from sysfs.
+if [ -s "$STAGE/stapsh" ]; then
+	stapsh=$(command -v stapsh || ls /usr/lib/systemtap/stapsh /usr/libexec/systemtap/stapsh 2>/dev/null | head -n1)
+	mkdir -p /dev/virtio-ports
+	while read -r name; do
+		for p in /sys/class/virtio-ports/*; do
+			[ "$(cat "$p/name" 2>/dev/null)" = "$name" ] &&
+				ln -sf "/dev/$(basename "$p")" "/dev/virtio-ports/$name"
+		done
+		[ -e "/dev/virtio-ports/$name" ] || echo "lab: no virtio port $name" >&2
+		(while :; do "$stapsh" -l "/dev/virtio-ports/$name"; sleep 0.2; done) \
+			</dev/null >>"/tmp/stapsh.$name.log" 2>&1 &
+	done <"$STAGE/stapsh"
+fi
+
 lab-ctl BEGIN
 
 n=0

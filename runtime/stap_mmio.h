@@ -74,6 +74,11 @@
 #define STAP_MMIO_RANGE_MAP		0x4	/* deliver MAP/UNMAP events */
 /* deliver reads before the device access, so the probe may skip them */
 #define STAP_MMIO_RANGE_READ_BEFORE	0x8
+/*
+ * The range's probe never reads the event's timestamp: when no armed
+ * range of any session wants one, accesses are not timestamped (0).
+ */
+#define STAP_MMIO_RANGE_NO_TIMESTAMP	0x10
 /* any access: the range's pages are armed */
 #define STAP_MMIO_RANGE_ACCESS		(STAP_MMIO_RANGE_READ | \
 					 STAP_MMIO_RANGE_WRITE | \

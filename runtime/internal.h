@@ -161,6 +161,7 @@ void smmio_session_exit(void);
 extern const struct stap_mmio_ops stap_mmio_ops;
 /* For pci.c, under smmio_lock. */
 struct smmio_session *smmio_session_find(int id);
+bool smmio_range_flags_ok(unsigned int flags);
 const char *smmio_range_problem(unsigned int probe, u64 phys, u64 len,
 				unsigned int flags);
 int smmio_session_add_ranges(struct smmio_session *s,

@@ -45,7 +45,8 @@
 #include <asm/debugreg.h>
 #include "fault.h"
 
-DEFINE_PER_CPU(struct smmio_cpu_state, smmio_cpu);
+/* Allocated at load: a module's static per-CPU space is small. */
+struct smmio_cpu_states __percpu *smmio_cpu;
 
 /* Where @addr of @span is in the span's second mapping. */
 static unsigned long smmio_alias_of(const struct smmio_span *span,
@@ -150,7 +151,7 @@ static void smmio_rebase_begin(struct smmio_cpu_state *st,
 static int smmio_step_notify(struct notifier_block *nb, unsigned long val,
 			     void *data)
 {
-	struct smmio_cpu_state *st = this_cpu_ptr(&smmio_cpu);
+	struct smmio_cpu_state *st = smmio_state();
 	struct die_args *args = data;
 	struct pt_regs *regs = args->regs;
 	unsigned long *dr6;
@@ -196,13 +197,18 @@ static struct notifier_block smmio_step_nb = {
  */
 static noinline int smmio_fault(struct pt_regs *regs, unsigned long addr)
 {
-	struct smmio_cpu_state *st = this_cpu_ptr(&smmio_cpu);
+	struct smmio_cpu_state *st = smmio_state();
 	u64 t0 = st->prof_t0;
 
 	if (st->plan == SMMIO_PLAN_EMULATE) {
+		int ret;
+
 		/* Interrupts are off: this is an RCU read side already. */
 		rcu_read_lock_sched_notrace();
-		if (smmio_emulate_fault(st, regs) == MMIO_EMU_OK) {
+		this_cpu_inc(smmio_cpu->depth);
+		ret = smmio_emulate_fault(st, regs);
+		this_cpu_dec(smmio_cpu->depth);
+		if (ret == MMIO_EMU_OK) {
 			rcu_read_unlock_sched_notrace();
 			smmio_count_form(SMMIO_PLAN_EMULATE, &st->dec->insn);
 			if (t0) {
@@ -260,13 +266,18 @@ static void notrace smmio_kmmio_hook(unsigned long ip, unsigned long parent_ip,
 				     struct ftrace_ops *op,
 				     struct ftrace_regs *fregs)
 {
-	struct smmio_cpu_state *st = this_cpu_ptr(&smmio_cpu);
+	struct smmio_cpu_states *all = this_cpu_ptr(smmio_cpu);
 	struct pt_regs *regs = (struct pt_regs *)smmio_hook_arg(fregs, 0);
 	unsigned long addr = smmio_hook_arg(fregs, 1);
+	struct smmio_cpu_state *st;
 	struct smmio_span *span;
+
 	/* Every page fault comes here while kmmio has a page armed. */
 	span = smmio_span_lookup(addr);
-	if (!span || user_mode(regs) || st->stepping)
+	if (!span || user_mode(regs) || all->depth >= SMMIO_NEST_MAX - 1)
+		return;
+	st = &all->st[all->depth];
+	if (st->stepping)
 		return;
 	st->prof_t0 = smmio_prof_start();
 	st->prof_pre_end = 0;
@@ -311,10 +322,13 @@ int smmio_fault_init(void)
 	addr = smmio_require_symbol("kmmio_handler");
 	if (!addr)
 		return -ENOENT;
+	smmio_cpu = alloc_percpu(struct smmio_cpu_states);
+	if (!smmio_cpu)
+		return -ENOMEM;
 	ret = ftrace_set_filter_ip(&smmio_kmmio_ops, addr, 0, 0);
 	if (ret) {
 		pr_err(SMMIO_NAME ": cannot trace kmmio_handler: %d\n", ret);
-		return ret;
+		goto out_free;
 	}
 	ret = register_die_notifier(&smmio_step_nb);
 	if (ret)
@@ -330,6 +344,8 @@ out_die:
 	unregister_die_notifier(&smmio_step_nb);
 out_filter:
 	ftrace_set_filter_ip(&smmio_kmmio_ops, addr, 1, 0);
+out_free:
+	free_percpu(smmio_cpu);
 	return ret;
 }
 
@@ -339,6 +355,7 @@ void smmio_fault_exit(void)
 	unregister_ftrace_function(&smmio_kmmio_ops);
 	ftrace_set_filter_ip(&smmio_kmmio_ops, smmio_kmmio_handler_addr, 1, 0);
 	unregister_die_notifier(&smmio_step_nb);
+	free_percpu(smmio_cpu);
 }
 
 NOKPROBE_SYMBOL(smmio_alias_of);

@@ -77,7 +77,30 @@ struct smmio_cpu_state {
 	u64 prof_pre_end;		/* ... when the step began */
 };
 
-DECLARE_PER_CPU(struct smmio_cpu_state, smmio_cpu);
+/*
+ * A handler may itself touch a traced page (guru-mode code reading a
+ * register, a console on a traced device): that fault is handled with the
+ * next state while the outer access waits for its delivery to return.
+ * Depth 0: an access of the traced code; 1: one made while an access's
+ * events were being delivered; at 2 the hook leaves the access to kmmio,
+ * whose own step uses the last state and does not nest.
+ */
+#define SMMIO_NEST_MAX		3
+
+struct smmio_cpu_states {
+	unsigned int depth;		/* emulations in progress */
+	struct smmio_cpu_state st[SMMIO_NEST_MAX];
+};
+
+extern struct smmio_cpu_states __percpu *smmio_cpu;
+
+/* The state of the fault being handled on this CPU. */
+static __always_inline struct smmio_cpu_state *smmio_state(void)
+{
+	struct smmio_cpu_states *s = this_cpu_ptr(smmio_cpu);
+
+	return &s->st[s->depth];
+}
 
 /* insn_cache.c */
 void smmio_decode_insn(struct smmio_cpu_state *st);

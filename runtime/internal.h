@@ -98,6 +98,7 @@ struct smmio_dispatch {
 	struct rcu_head rcu;
 	unsigned int nranges;
 	u32 all_flags;			/* every range's flags, or-ed */
+	bool timestamps;		/* a range wants accesses timestamped */
 	struct smmio_session *session[STAP_MMIO_MAX_SESSIONS];
 	struct smmio_drange range[];
 };
@@ -160,6 +161,7 @@ void smmio_session_exit(void);
 extern const struct stap_mmio_ops stap_mmio_ops;
 /* For pci.c, under smmio_lock. */
 struct smmio_session *smmio_session_find(int id);
+bool smmio_range_flags_ok(unsigned int flags);
 const char *smmio_range_problem(unsigned int probe, u64 phys, u64 len,
 				unsigned int flags);
 int smmio_session_add_ranges(struct smmio_session *s,
@@ -281,6 +283,24 @@ int smmio_backtrace(u64 *pcs, unsigned int max);
 int smmio_skip(void);
 noinline void stap_mmio_event(struct stap_mmio_event *ev);
 
+/* Does a started session want reads of some range before the device? */
+static __always_inline bool smmio_wants_reads_before(void)
+{
+	const struct smmio_dispatch *d =
+		rcu_dereference_check(smmio_dispatch, rcu_read_lock_any_held());
+
+	return d && (d->all_flags & STAP_MMIO_RANGE_READ_BEFORE);
+}
+
+/* Does a started session's range want accesses timestamped? */
+static __always_inline bool smmio_wants_timestamps(void)
+{
+	const struct smmio_dispatch *d =
+		rcu_dereference_check(smmio_dispatch, rcu_read_lock_any_held());
+
+	return !d || d->timestamps;
+}
+
 /*
  * A record the fault path fills field by field before anyone reads it:
  * kernels built to zero every stack variable (INIT_STACK_ALL_ZERO, as
@@ -311,7 +331,7 @@ smmio_event_init(struct stap_mmio_event *ev, const struct smmio_span *span,
 	ev->session = 0;
 	ev->map_len = 0;
 	ev->seq = 0;
-	ev->timestamp = local_clock();
+	ev->timestamp = smmio_wants_timestamps() ? local_clock() : 0;
 	ev->insn_len = insn_len;
 	ev->regs = (unsigned long)regs;
 	ev->action = 0;
@@ -320,14 +340,6 @@ smmio_event_init(struct stap_mmio_event *ev, const struct smmio_span *span,
 	smmio_event_pci(ev, &span->pci);
 }
 
-/* Does a started session want reads of some range before the device? */
-static __always_inline bool smmio_wants_reads_before(void)
-{
-	const struct smmio_dispatch *d =
-		rcu_dereference_check(smmio_dispatch, rcu_read_lock_any_held());
-
-	return d && (d->all_flags & STAP_MMIO_RANGE_READ_BEFORE);
-}
 noinline void stap_mmio_sync(struct stap_mmio_event *ev);
 
 /* map_events.c */

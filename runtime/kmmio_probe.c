@@ -25,7 +25,7 @@
 void smmio_pre_handler(struct kmmio_probe *p, struct pt_regs *regs,
 		       unsigned long addr)
 {
-	struct smmio_cpu_state *st = this_cpu_ptr(&smmio_cpu);
+	struct smmio_cpu_state *st = smmio_state();
 	u64 t0 = smmio_prof_start();
 
 	smmio_step_begin();
@@ -53,7 +53,7 @@ void smmio_pre_handler(struct kmmio_probe *p, struct pt_regs *regs,
 void smmio_post_handler(struct kmmio_probe *p, unsigned long condition,
 			struct pt_regs *regs)
 {
-	struct smmio_cpu_state *st = this_cpu_ptr(&smmio_cpu);
+	struct smmio_cpu_state *st = smmio_state();
 	u64 t0 = smmio_prof_start();
 
 	if (st->span != p->private)

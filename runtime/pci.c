@@ -387,7 +387,7 @@ static const char *smmio_pci_sel_check(const struct stap_mmio_pci_sel *sel,
 		return "selector from an incompatible tapset";
 	if (probe >= STAP_MMIO_MAX_PROBES)
 		return "too many probes (the limit is 256)";
-	if (!flags || (flags & ~(STAP_MMIO_RANGE_ACCESS | STAP_MMIO_RANGE_MAP)))
+	if (!smmio_range_flags_ok(flags))
 		return "bad range flags";
 	if (sel->bar < -1 || sel->bar >= SMMIO_PCI_BARS)
 		return "PCI devices have BARs 0 to 5";

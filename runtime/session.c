@@ -89,6 +89,8 @@ static void smmio_index_dispatch(struct smmio_dispatch *d)
 		max_end = max(max_end, d->range[i].end);
 		d->range[i].max_end = max_end;
 		d->all_flags |= d->range[i].flags;
+		if (!(d->range[i].flags & STAP_MMIO_RANGE_NO_TIMESTAMP))
+			d->timestamps = true;
 	}
 }
 
@@ -224,9 +226,18 @@ static int smmio_open(struct module *owner, const char *name)
 	return id;
 }
 
+/* Does a range with @flags want something, and only what we know? */
+bool smmio_range_flags_ok(unsigned int flags)
+{
+	return (flags & (STAP_MMIO_RANGE_ACCESS | STAP_MMIO_RANGE_MAP)) &&
+	       !(flags & ~(STAP_MMIO_RANGE_ACCESS | STAP_MMIO_RANGE_MAP |
+			   STAP_MMIO_RANGE_READ_BEFORE |
+			   STAP_MMIO_RANGE_NO_TIMESTAMP));
+}
+
 /* Why a range cannot be traced at all, or NULL. */
 const char *smmio_range_problem(unsigned int probe, u64 phys, u64 len,
-				       unsigned int flags)
+				unsigned int flags)
 {
 	if (probe >= STAP_MMIO_MAX_PROBES)
 		return "too many probes (the limit is 256)";
@@ -234,8 +245,7 @@ const char *smmio_range_problem(unsigned int probe, u64 phys, u64 len,
 		return "length is 0";
 	if (phys + len < phys)
 		return "range wraps past the end of the physical address space";
-	if (!flags || (flags & ~(STAP_MMIO_RANGE_ACCESS | STAP_MMIO_RANGE_MAP |
-				 STAP_MMIO_RANGE_READ_BEFORE)))
+	if (!smmio_range_flags_ok(flags))
 		return "bad range flags";
 	if (phys < SMMIO_ISA_END && phys + len > SMMIO_ISA_START)
 		return "range overlaps the legacy ISA hole 0xa0000-0x100000, which ioremap() does not map";

@@ -74,6 +74,11 @@
 #define STAP_MMIO_RANGE_MAP		0x4	/* deliver MAP/UNMAP events */
 /* deliver reads before the device access, so the probe may skip them */
 #define STAP_MMIO_RANGE_READ_BEFORE	0x8
+/*
+ * The range's probe never reads the event's timestamp: when no armed
+ * range of any session wants one, accesses are not timestamped (0).
+ */
+#define STAP_MMIO_RANGE_NO_TIMESTAMP	0x10
 /* any access: the range's pages are armed */
 #define STAP_MMIO_RANGE_ACCESS		(STAP_MMIO_RANGE_READ | \
 					 STAP_MMIO_RANGE_WRITE | \
@@ -234,7 +239,10 @@ struct stap_mmio_ops {
 	 * A DRIVER selector also follows the driver: a device that binds to
 	 * it later gets its BARs added when the bind begins (before the
 	 * driver's probe maps anything), and loses them once it is unbound
-	 * or removed (its mappings' UNMAP events come first).
+	 * or removed (its mappings' UNMAP events come first).  A BDF or ID
+	 * selector takes the devices there when it is added; a device that
+	 * is removed loses its BARs, and one added later is not traced.
+	 * Devices in PCI domains above 0xffff are not known.
 	 * Returns 0, STAP_MMIO_PCI_WARN, or -errno with @sel->why set:
 	 *   -ENODEV  no such device / no device with those IDs
 	 *   -ENXIO   BAR N does not exist / the device has no memory BAR

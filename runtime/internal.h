@@ -11,6 +11,8 @@
  *   map_events.c      MAP/UNMAP events -> dispatch
  *   session.c         sessions, their ranges and handshake, the dispatch
  *                     table
+ *   pci.c             PCI devices: their BARs for every event, device and
+ *                     driver selectors, following drivers as devices bind
  *   stap_mmio_main.c  module init/exit
  *   symbols.c         finding unexported kernel symbols
  *   kmmio_owner.c     initialising kmmio, coexisting with the mmiotrace tracer
@@ -25,7 +27,8 @@
  *   -> kmmio's own kmmio_lock (taken inside register_kmmio_probe()/
  *   unregister_kmmio_probe()).
  *   smmio_arm_mutex serialises the process-context passes that make
- *   second mappings and arm (session handshake, ioremap()).
+ *   second mappings and arm (session handshake, ioremap(), the PCI bus
+ *   notifier as devices bind, unbind and go: pci.c).
  *   The fault path reads the span index, the dispatch table, spans and
  *   sessions with interrupts off (under RCU): everything they touch is
  *   freed with call_rcu()/kfree_rcu().
@@ -108,6 +111,20 @@ struct smmio_range {
 	u64 end;		/* exclusive */
 	u32 flags;		/* STAP_MMIO_RANGE_* */
 	u32 probe;
+	/* A PCI selector's range: its device; else STAP_MMIO_PCI_NONE. */
+	u32 pci_dev;
+	/* ... added for a driver: goes when the device is unbound. */
+	bool bound;
+};
+
+/* A driver a session follows (pci.c): kernel.mmio.driver("NAME"). */
+struct smmio_pci_follow {
+	char driver[STAP_MMIO_PCI_NAME_MAX];
+	s32 bar;
+	u32 flags;
+	u32 probe;
+	u64 offset;
+	u64 length;
 };
 
 struct smmio_session {
@@ -119,6 +136,8 @@ struct smmio_session {
 	unsigned int nranges;
 	unsigned int cap;
 	struct smmio_range *ranges;
+	unsigned int nfollow;
+	struct smmio_pci_follow *follow;	/* drivers it follows */
 	bool armed;			/* handshake done: in the dispatch table */
 	bool gave_up;			/* the handshake timed out */
 	unsigned long start_jiffies;	/* when start() was called */
@@ -134,11 +153,43 @@ struct smmio_session {
 	atomic64_t overrides;
 	atomic64_t skipped;
 	atomic64_t override_refused;
+	atomic64_t pci_gone;		/* traced PCI devices unbound/removed */
 };
 
 int smmio_session_init(void);
 void smmio_session_exit(void);
 extern const struct stap_mmio_ops stap_mmio_ops;
+/* For pci.c, under smmio_lock. */
+struct smmio_session *smmio_session_find(int id);
+bool smmio_range_flags_ok(unsigned int flags);
+const char *smmio_range_problem(unsigned int probe, u64 phys, u64 len,
+				unsigned int flags);
+int smmio_session_add_ranges(struct smmio_session *s,
+			     const struct smmio_range *r, unsigned int n);
+unsigned int smmio_session_drop_ranges(struct smmio_session *s, u32 pci_dev,
+				       bool bound_only);
+typedef void (*smmio_session_fn_t)(struct smmio_session *s, void *arg);
+void smmio_visit_sessions(smmio_session_fn_t fn, void *arg);
+int smmio_sessions_reshape(void);
+
+/*
+ * Where a span lies in a PCI memory BAR (pci.c), copied into each event
+ * of the span (smmio_event_init()): the BAR holding the span's first
+ * byte, else the first one it overlaps.  A span in no BAR has @start 0,
+ * @len ~0 and @off_mask ~0, so its events take the same path and get
+ * -1; an access outside @len (a span reaching past its BAR) is looked
+ * up on its own.
+ */
+struct smmio_pci_loc {
+	u64 start;		/* the BAR's physical start */
+	u64 len;		/* its length */
+	u64 off_mask;		/* or-ed into the offset: ~0 when in no BAR */
+	/* As in struct stap_mmio_event, so that they are copied as one. */
+	s32 bar;
+	u32 pci_dev;		/* STAP_MMIO_PCI_DEV() */
+	s32 vendor;
+	s32 device_id;
+};
 
 /* mappings.c: all under smmio_lock unless said otherwise. */
 struct smmio_mapping {
@@ -165,6 +216,7 @@ struct smmio_span {
 	u64 phys;			/* physical address of probe.addr */
 	void *alias;			/* probe.addr in the second mapping */
 	unsigned int pages;		/* 4 KiB pages covered */
+	struct smmio_pci_loc pci;	/* its PCI BAR, under smmio_lock */
 };
 
 int smmio_mappings_init(void);
@@ -191,6 +243,36 @@ void smmio_pre_handler(struct kmmio_probe *p, struct pt_regs *regs,
 		       unsigned long addr);
 void smmio_post_handler(struct kmmio_probe *p, unsigned long condition,
 			struct pt_regs *regs);
+
+/* pci.c */
+int smmio_pci_init(void);
+void smmio_pci_exit(void);
+void smmio_pci_locate(u64 phys, u64 len, struct smmio_pci_loc *loc);
+void smmio_pci_event_fill(struct stap_mmio_event *ev);
+int smmio_add_pci(int id, unsigned int probe, struct stap_mmio_pci_sel *sel,
+		  unsigned int flags);
+int smmio_pci_describe(u32 pci_dev, char *buf, unsigned int len);
+
+/*
+ * An event's PCI fields from its span's precomputed BAR: one compare and
+ * five stores on the fault path; only an access outside the span's BAR
+ * looks further.
+ */
+static __always_inline void
+smmio_event_pci(struct stap_mmio_event *ev, const struct smmio_pci_loc *loc)
+{
+	u64 off = ev->phys - loc->start;
+
+	if (likely(off < loc->len)) {
+		ev->bar = loc->bar;
+		ev->pci_dev = loc->pci_dev;
+		ev->vendor = loc->vendor;
+		ev->device_id = loc->device_id;
+		ev->bar_offset = off | loc->off_mask;
+	} else {
+		smmio_pci_event_fill(ev);
+	}
+}
 
 /* dispatch.c */
 void smmio_deliver(struct stap_mmio_event *ev, const struct smmio_dispatch *d,
@@ -255,6 +337,7 @@ smmio_event_init(struct stap_mmio_event *ev, const struct smmio_span *span,
 	ev->action = 0;
 	/* All of insn[]: bytes past insn_len are not part of the contract. */
 	memcpy(ev->insn, insn, sizeof(ev->insn));
+	smmio_event_pci(ev, &span->pci);
 }
 
 noinline void stap_mmio_sync(struct stap_mmio_event *ev);
@@ -272,6 +355,7 @@ struct smmio_map_event {
 	unsigned long size;
 	int map_id;
 	struct smmio_mapping *mapping;	/* whose pending_map this is */
+	struct smmio_pci_loc pci;	/* the BAR of @phys */
 };
 
 int smmio_map_events_init(void);
@@ -300,6 +384,7 @@ enum smmio_counter {
 	SMMIO_PROF_STEP_NS,	/* ... ns of the step itself */
 	SMMIO_PROF_POST_NS,	/* ... ns after a step, delivery included */
 	SMMIO_PROF_CONSUMER_NS,	/* ... ns of it in stap_mmio_event() */
+	SMMIO_PCI_GONE,		/* traced PCI devices unbound or removed */
 	SMMIO_NR_COUNTERS
 };
 

@@ -47,6 +47,7 @@ struct smmio_map_event *smmio_queue_map_event(const struct smmio_mapping *m,
 	me->virt = m->virt;
 	me->size = m->size;
 	me->map_id = m->id;
+	smmio_pci_locate(m->phys, m->size, &me->pci);
 	me->mapping = type == STAP_MMIO_MAP && !session ?
 		      (struct smmio_mapping *)m : NULL;
 	if (flags & STAP_MMIO_EV_PRESENT_MAP) {
@@ -75,6 +76,7 @@ void smmio_claim_map_event(struct smmio_map_event *me)
 	ev.pc = 0;
 	ev.cpu = raw_smp_processor_id();
 	ev.timestamp = local_clock();
+	smmio_event_pci(&ev, &me->pci);
 	rcu_read_lock();
 	d = rcu_dereference(smmio_dispatch);
 	if (d)

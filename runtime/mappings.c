@@ -285,6 +285,7 @@ static int smmio_span_arm(struct smmio_mapping *m, unsigned long addr,
 	s->map = m;
 	s->phys = phys;
 	s->alias = (u8 *)m->alias + (addr - m->virt);
+	smmio_pci_locate(phys, len, &s->pci);
 	ret = register_kmmio_probe(&s->probe);
 	if (ret) {
 		kfree(s);

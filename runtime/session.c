@@ -47,10 +47,11 @@ static int smmio_next_session_id;
 #define SMMIO_ISA_START	0xa0000ULL
 #define SMMIO_ISA_END	0x100000ULL
 
-static struct smmio_session *smmio_session_find(int id)
+struct smmio_session *smmio_session_find(int id)
 {
 	int i;
 
+	lockdep_assert_held(&smmio_lock);
 	for (i = 0; i < STAP_MMIO_MAX_SESSIONS; i++)
 		if (smmio_sessions[i] && smmio_sessions[i]->id == id)
 			return smmio_sessions[i];
@@ -164,6 +165,31 @@ static int smmio_republish(int *conflicts)
 			       conflicts);
 }
 
+/*
+ * The armed sessions' ranges changed (a device bound, unbound or went):
+ * publish them and arm exactly what they want.  Process context, holding
+ * smmio_arm_mutex; the second mappings the new ranges need were made.
+ */
+int smmio_sessions_reshape(void)
+{
+	unsigned long flags;
+	int ret, conflicts = 0;
+
+	lockdep_assert_held(&smmio_arm_mutex);
+	spin_lock_irqsave(&smmio_lock, flags);
+	ret = smmio_republish(&conflicts);
+	spin_unlock_irqrestore(&smmio_lock, flags);
+	if (atomic_read(&smmio_nr_armed))
+		smmio_sync_tlbs();
+	if (ret)
+		pr_err(SMMIO_NAME ": cannot rearm after a PCI device changed: %d\n",
+		       ret);
+	else if (conflicts)
+		pr_warn(SMMIO_NAME ": %d mapping(s) armed by another kmmio user: not traced\n",
+			conflicts);
+	return ret;
+}
+
 static int smmio_open(struct module *owner, const char *name)
 {
 	struct smmio_session *s;
@@ -200,9 +226,18 @@ static int smmio_open(struct module *owner, const char *name)
 	return id;
 }
 
+/* Does a range with @flags want something, and only what we know? */
+bool smmio_range_flags_ok(unsigned int flags)
+{
+	return (flags & (STAP_MMIO_RANGE_ACCESS | STAP_MMIO_RANGE_MAP)) &&
+	       !(flags & ~(STAP_MMIO_RANGE_ACCESS | STAP_MMIO_RANGE_MAP |
+			   STAP_MMIO_RANGE_READ_BEFORE |
+			   STAP_MMIO_RANGE_NO_TIMESTAMP));
+}
+
 /* Why a range cannot be traced at all, or NULL. */
-static const char *smmio_range_problem(unsigned int probe, u64 phys, u64 len,
-				       unsigned int flags)
+const char *smmio_range_problem(unsigned int probe, u64 phys, u64 len,
+				unsigned int flags)
 {
 	if (probe >= STAP_MMIO_MAX_PROBES)
 		return "too many probes (the limit is 256)";
@@ -210,10 +245,7 @@ static const char *smmio_range_problem(unsigned int probe, u64 phys, u64 len,
 		return "length is 0";
 	if (phys + len < phys)
 		return "range wraps past the end of the physical address space";
-	if (!(flags & (STAP_MMIO_RANGE_ACCESS | STAP_MMIO_RANGE_MAP)) ||
-	    (flags & ~(STAP_MMIO_RANGE_ACCESS | STAP_MMIO_RANGE_MAP |
-		       STAP_MMIO_RANGE_READ_BEFORE |
-		       STAP_MMIO_RANGE_NO_TIMESTAMP)))
+	if (!smmio_range_flags_ok(flags))
 		return "bad range flags";
 	if (phys < SMMIO_ISA_END && phys + len > SMMIO_ISA_START)
 		return "range overlaps the legacy ISA hole 0xa0000-0x100000, which ioremap() does not map";
@@ -223,12 +255,74 @@ static const char *smmio_range_problem(unsigned int probe, u64 phys, u64 len,
 	return NULL;
 }
 
+/* Append @n ranges to @s.  Under smmio_lock: allocates atomically. */
+int smmio_session_add_ranges(struct smmio_session *s,
+			     const struct smmio_range *r, unsigned int n)
+{
+	struct smmio_range *nr;
+	unsigned int cap;
+
+	lockdep_assert_held(&smmio_lock);
+	if (s->nranges + n > s->cap) {
+		cap = max(s->cap * 2, s->nranges + n);
+		cap = max(cap, 8U);
+		nr = krealloc_array(s->ranges, cap, sizeof(*nr), GFP_ATOMIC);
+		if (!nr)
+			return -ENOMEM;
+		s->ranges = nr;
+		s->cap = cap;
+	}
+	memcpy(&s->ranges[s->nranges], r, n * sizeof(*r));
+	s->nranges += n;
+	return 0;
+}
+
+/*
+ * Take out of @s the ranges of PCI device @pci_dev (only those added for
+ * a driver binding, when @bound_only).  Returns how many went.  Under
+ * smmio_lock; the caller republishes (smmio_sessions_reshape()).
+ */
+unsigned int smmio_session_drop_ranges(struct smmio_session *s, u32 pci_dev,
+				       bool bound_only)
+{
+	unsigned int i, out = 0;
+
+	lockdep_assert_held(&smmio_lock);
+	for (i = 0; i < s->nranges; i++) {
+		const struct smmio_range *r = &s->ranges[i];
+
+		if (r->pci_dev == pci_dev && (r->bound || !bound_only))
+			continue;
+		s->ranges[out++] = *r;
+	}
+	i = s->nranges - out;
+	s->nranges = out;
+	return i;
+}
+
+/* Call @fn on every open session.  Under smmio_lock. */
+void smmio_visit_sessions(smmio_session_fn_t fn, void *arg)
+{
+	int i;
+
+	lockdep_assert_held(&smmio_lock);
+	for (i = 0; i < STAP_MMIO_MAX_SESSIONS; i++)
+		if (smmio_sessions[i])
+			fn(smmio_sessions[i], arg);
+}
+
 static int smmio_add_range(int id, unsigned int probe, u64 phys, u64 len,
 			   unsigned int rflags)
 {
 	const char *why = smmio_range_problem(probe, phys, len, rflags);
+	struct smmio_range r = {
+		.start = phys,
+		.end = phys + len,
+		.flags = rflags,
+		.probe = probe,
+		.pci_dev = STAP_MMIO_PCI_NONE,
+	};
 	struct smmio_session *s;
-	struct smmio_range *r;
 	unsigned long flags;
 	int ret = 0;
 
@@ -244,22 +338,7 @@ static int smmio_add_range(int id, unsigned int probe, u64 phys, u64 len,
 		ret = s ? -EBUSY : -ENOENT;
 		goto out;
 	}
-	if (s->nranges == s->cap) {
-		unsigned int cap = s->cap ? s->cap * 2 : 8;
-
-		r = krealloc_array(s->ranges, cap, sizeof(*r), GFP_ATOMIC);
-		if (!r) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		s->ranges = r;
-		s->cap = cap;
-	}
-	r = &s->ranges[s->nranges++];
-	r->start = phys;
-	r->end = phys + len;
-	r->flags = rflags;
-	r->probe = probe;
+	ret = smmio_session_add_ranges(s, &r, 1);
 out:
 	spin_unlock_irqrestore(&smmio_lock, flags);
 	if (ret)
@@ -294,6 +373,7 @@ static void smmio_session_free_rcu(struct rcu_head *head)
 	struct smmio_session *s = container_of(head, struct smmio_session, rcu);
 
 	kfree(s->ranges);
+	kfree(s->follow);
 	kfree(s);
 }
 
@@ -531,6 +611,20 @@ static int smmio_get_stats(int id, struct stap_mmio_stats *st)
 	return ret;
 }
 
+static long long smmio_pci_gone(int id)
+{
+	struct smmio_session *s;
+	unsigned long flags;
+	long long n = -ENOENT;
+
+	spin_lock_irqsave(&smmio_lock, flags);
+	s = smmio_session_find(id);
+	if (s)
+		n = atomic64_read(&s->pci_gone);
+	spin_unlock_irqrestore(&smmio_lock, flags);
+	return n;
+}
+
 const struct stap_mmio_ops stap_mmio_ops = {
 	.version = STAP_MMIO_API_VERSION,
 	.open = smmio_open,
@@ -540,6 +634,9 @@ const struct stap_mmio_ops stap_mmio_ops = {
 	.get_stats = smmio_get_stats,
 	.backtrace = smmio_backtrace,
 	.skip = smmio_skip,
+	.add_pci = smmio_add_pci,
+	.pci_describe = smmio_pci_describe,
+	.pci_gone = smmio_pci_gone,
 };
 EXPORT_SYMBOL_GPL(stap_mmio_ops);
 

@@ -15,7 +15,7 @@
 
 #include <linux/types.h>
 
-#define STAP_MMIO_API_VERSION		2
+#define STAP_MMIO_API_VERSION		3
 
 /* Name of the runtime module and of the function every event is passed to. */
 #define STAP_MMIO_MODULE_NAME		"stap_mmio"
@@ -124,7 +124,63 @@ struct stap_mmio_event {
 	 */
 	__u64 regs;
 	__u32 action;		/* STAP_MMIO_ACT_*, set by handlers */
+	/*
+	 * API 3.  Where the access (or, for MAP/UNMAP, the mapping's first
+	 * byte) falls in a PCI device's memory BAR, whatever probe matched:
+	 * the BAR's number, the offset from its start, the device as
+	 * STAP_MMIO_PCI_DEV(domain, bus, devfn) and its IDs.  Otherwise
+	 * @bar, @bar_offset, @vendor and @device_id are -1 and @pci_dev is
+	 * STAP_MMIO_PCI_NONE.
+	 */
+	__s32 bar;
+	__u32 pci_dev;
+	__s32 vendor;
+	__s32 device_id;
+	__s64 bar_offset;
 };
+
+/* A PCI device in one word: domain (up to 0xffff), bus, devfn. */
+#define STAP_MMIO_PCI_DEV(domain, bus, devfn) \
+	(((__u32)(domain) << 16) | ((__u32)(bus) << 8) | (__u32)(devfn))
+#define STAP_MMIO_PCI_NONE		0xffffffffU
+
+/*
+ * API 3: which PCI memory BARs a probe traces (stap_mmio_ops.add_pci).
+ * Resolved by the runtime when add_pci() is called (and, for a driver,
+ * again whenever a device binds to it or unbinds), never at translate
+ * time: one compiled script works on any machine.
+ */
+enum stap_mmio_pci_kind {
+	STAP_MMIO_PCI_BDF = 1,		/* the device at domain:bus:devfn */
+	STAP_MMIO_PCI_ID = 2,		/* every device with vendor:device */
+	STAP_MMIO_PCI_DRIVER = 3,	/* every device bound to @driver */
+};
+
+#define STAP_MMIO_PCI_NAME_MAX		64
+#define STAP_MMIO_PCI_WHY_MAX		128
+
+struct stap_mmio_pci_sel {
+	__u32 size;		/* sizeof(struct stap_mmio_pci_sel) */
+	__u32 kind;		/* enum stap_mmio_pci_kind */
+	__u32 domain;		/* BDF */
+	__u32 bus;		/* BDF */
+	__u32 devfn;		/* BDF: PCI_DEVFN(slot, function) */
+	__u32 vendor;		/* ID */
+	__u32 device;		/* ID */
+	__s32 bar;		/* 0..5, or -1: every memory BAR */
+	__u64 offset;		/* from the start of each BAR */
+	__u64 length;		/* 0: to the end of each BAR */
+	char driver[STAP_MMIO_PCI_NAME_MAX];	/* DRIVER, NUL-terminated */
+	/* Out: on an error or a warning, one line saying why. */
+	char why[STAP_MMIO_PCI_WHY_MAX];
+};
+
+/*
+ * What add_pci() returns besides 0 and -errno: the selector is taken, but
+ * @why holds a warning the user must see (no PCI driver of that name is
+ * registered yet: its module may be loaded later).
+ */
+#define STAP_MMIO_PCI_WARN		1
 
 /* Per-session statistics, also summed into debugfs. */
 struct stap_mmio_stats {
@@ -176,6 +232,42 @@ struct stap_mmio_ops {
 	 * device (STAP_MMIO_ACT_SKIP): 0, or -ENOENT outside a delivery.
 	 */
 	int (*skip)(void);
+	/*
+	 * API 3.  Add the PCI memory BARs @sel selects to probe @probe, with
+	 * @flags as for add_range(): before start().  @sel->offset and
+	 * @sel->length narrow each BAR (the range is cut at the BAR's end).
+	 * A DRIVER selector also follows the driver: a device that binds to
+	 * it later gets its BARs added when the bind begins (before the
+	 * driver's probe maps anything), and loses them once it is unbound
+	 * or removed (its mappings' UNMAP events come first).  A BDF or ID
+	 * selector takes the devices there when it is added; a device that
+	 * is removed loses its BARs, and one added later is not traced.
+	 * Devices in PCI domains above 0xffff are not known.
+	 * Returns 0, STAP_MMIO_PCI_WARN, or -errno with @sel->why set:
+	 *   -ENODEV  no such device / no device with those IDs
+	 *   -ENXIO   BAR N does not exist / the device has no memory BAR
+	 *   -EMEDIUMTYPE  BAR N is an I/O port BAR, not memory
+	 *   -ERANGE  the offset is past the end of the BAR(s)
+	 *   -EINVAL  a bad selector, or a BAR's range refused (system RAM..)
+	 *   -ENOENT, -EBUSY, -ENOMEM  as for add_range()
+	 */
+	int (*add_pci)(int session, unsigned int probe,
+		       struct stap_mmio_pci_sel *sel, unsigned int flags);
+	/*
+	 * API 3.  The kernel mmiotrace tracer's PCIDEV line for the device
+	 * @pci_dev (STAP_MMIO_PCI_DEV()), without the newline, into @buf:
+	 * returns its length, or -ENODEV when no such device is known.
+	 * Any context.
+	 */
+	int (*pci_describe)(__u32 pci_dev, char *buf, unsigned int len);
+	/*
+	 * API 3.  How many PCI devices the session traced went from it
+	 * mid-session: unbound from the driver it follows, or removed
+	 * (their mappings' UNMAP events were sent); -ENOENT for no such
+	 * session.  (Not in struct stap_mmio_stats, whose size is the
+	 * caller's.)
+	 */
+	long long (*pci_gone)(int session);
 };
 
 /* The runtime's ops table: symbol_get(stap_mmio_ops) (EXPORT_SYMBOL_GPL). */

@@ -19,9 +19,12 @@ static int __init stap_mmio_init(void)
 	ret = smmio_stats_init();
 	if (ret)
 		return ret;
-	ret = smmio_lossless_init();
+	ret = smmio_pci_init();
 	if (ret)
 		goto out_stats;
+	ret = smmio_lossless_init();
+	if (ret)
+		goto out_pci;
 	ret = smmio_kmmio_acquire();
 	if (ret)
 		goto out_lossless;
@@ -50,6 +53,8 @@ out_kmmio:
 	smmio_kmmio_release();
 out_lossless:
 	smmio_lossless_exit();
+out_pci:
+	smmio_pci_exit();
 out_stats:
 	smmio_stats_exit();
 	return ret;
@@ -57,6 +62,7 @@ out_stats:
 
 static void __exit stap_mmio_exit(void)
 {
+	smmio_pci_exit();
 	smmio_mappings_exit();
 	smmio_kmmio_smp_exit();
 	smmio_map_events_exit();

@@ -32,6 +32,7 @@ static const char *const smmio_counter_names[SMMIO_NR_COUNTERS] = {
 	[SMMIO_PROF_STEP_NS] = "profile_step_ns",
 	[SMMIO_PROF_POST_NS] = "profile_post_ns",
 	[SMMIO_PROF_CONSUMER_NS] = "profile_consumer_ns",
+	[SMMIO_PCI_GONE] = "pci_devices_gone",
 };
 
 /* The runtime's debugfs directory; mappings.c adds its own file. */

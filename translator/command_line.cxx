@@ -86,6 +86,83 @@ std::vector<std::string> CommandLine::all(const std::string &name) const
 	return v;
 }
 
+// A long option argv[i] ("--name[=value]"); may take argv[i + 1].
+static void parse_long_option(int argc, char **argv, int &i, CommandLine &cl)
+{
+	std::string body = std::string(argv[i]).substr(2), name = body, value;
+	size_t eq = body.find('=');
+	bool has_eq = eq != std::string::npos;
+	if (has_eq) {
+		name = body.substr(0, eq);
+		value = body.substr(eq + 1);
+	}
+	const LongOpt *match = nullptr;
+	int candidates = 0;
+	for (auto &lo : long_opts) {
+		if (name == lo.name) {
+			match = &lo;
+			candidates = 1;
+			break;
+		}
+		if (strncmp(lo.name, name.c_str(), name.size()) == 0) {
+			match = &lo;
+			candidates++;
+		}
+	}
+	if (candidates != 1 || name.empty()) {
+		cl.ok = false;
+		return;
+	}
+	Option o;
+	o.name = match->name;
+	o.is_long = true;
+	if (match->kind == none) {
+		if (has_eq)
+			cl.ok = false;
+	} else if (has_eq) {
+		o.has_arg = true;
+		o.arg = value;
+	} else if (match->kind == required) {
+		if (i + 1 >= argc) {
+			cl.ok = false;
+			return;
+		}
+		o.has_arg = true;
+		o.arg = argv[++i];
+	}
+	cl.options.push_back(o);
+}
+
+// A word of short options argv[i] ("-vp2"); may take argv[i + 1].
+static void parse_short_options(int argc, char **argv, int &i, CommandLine &cl)
+{
+	std::string w = argv[i];
+	for (size_t k = 1; k < w.size(); k++) {
+		bool known;
+		ArgKind kind = short_kind(w[k], known);
+		if (!known) {
+			cl.ok = false;
+			continue;
+		}
+		Option o;
+		o.name = std::string(1, w[k]);
+		if (kind == required) {
+			o.has_arg = true;
+			if (k + 1 < w.size()) {
+				o.arg = w.substr(k + 1);
+			} else if (i + 1 < argc) {
+				o.arg = argv[++i];
+			} else {
+				cl.ok = false;
+				break;
+			}
+			cl.options.push_back(o);
+			break;
+		}
+		cl.options.push_back(o);
+	}
+}
+
 CommandLine parse_command_line(int argc, char **argv)
 {
 	CommandLine cl;
@@ -97,79 +174,12 @@ CommandLine parse_command_line(int argc, char **argv)
 			i++;
 			break;
 		}
-		if (w.size() < 2 || w[0] != '-') {
+		if (w.size() < 2 || w[0] != '-')
 			cl.operands.push_back(w);
-			continue;
-		}
-		if (w[1] == '-') {
-			std::string body = w.substr(2), name = body, value;
-			size_t eq = body.find('=');
-			bool has_eq = eq != std::string::npos;
-			if (has_eq) {
-				name = body.substr(0, eq);
-				value = body.substr(eq + 1);
-			}
-			const LongOpt *match = nullptr;
-			int candidates = 0;
-			for (auto &lo : long_opts) {
-				if (name == lo.name) {
-					match = &lo;
-					candidates = 1;
-					break;
-				}
-				if (strncmp(lo.name, name.c_str(), name.size()) == 0) {
-					match = &lo;
-					candidates++;
-				}
-			}
-			if (candidates != 1 || name.empty()) {
-				cl.ok = false;
-				continue;
-			}
-			Option o;
-			o.name = match->name;
-			o.is_long = true;
-			if (match->kind == none) {
-				if (has_eq)
-					cl.ok = false;
-			} else if (has_eq) {
-				o.has_arg = true;
-				o.arg = value;
-			} else if (match->kind == required) {
-				if (i + 1 >= argc) {
-					cl.ok = false;
-					continue;
-				}
-				o.has_arg = true;
-				o.arg = argv[++i];
-			}
-			cl.options.push_back(o);
-			continue;
-		}
-		for (size_t k = 1; k < w.size(); k++) {
-			bool known;
-			ArgKind kind = short_kind(w[k], known);
-			if (!known) {
-				cl.ok = false;
-				continue;
-			}
-			Option o;
-			o.name = std::string(1, w[k]);
-			if (kind == required) {
-				o.has_arg = true;
-				if (k + 1 < w.size()) {
-					o.arg = w.substr(k + 1);
-				} else if (i + 1 < argc) {
-					o.arg = argv[++i];
-				} else {
-					cl.ok = false;
-					break;
-				}
-				cl.options.push_back(o);
-				break;
-			}
-			cl.options.push_back(o);
-		}
+		else if (w[1] == '-')
+			parse_long_option(argc, argv, i, cl);
+		else
+			parse_short_options(argc, argv, i, cl);
 	}
 	for (; i < argc; i++)
 		cl.operands.push_back(argv[i]);

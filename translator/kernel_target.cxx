@@ -105,7 +105,7 @@ std::string KernelTarget::unsuitable()
 	return "";
 }
 
-int KernelTarget::has_uprobe_unregister()
+SymbolPresence KernelTarget::has_uprobe_unregister()
 {
 	std::string maps[] = {
 		"/boot/System.map-" + release_,
@@ -129,13 +129,13 @@ int KernelTarget::has_uprobe_unregister()
 			if (line.compare(0, 16, "0000000000000000") != 0)
 				any = true;
 			if (line.compare(sp + 1, std::string::npos, "uprobe_unregister") == 0)
-				return 1;
+				return SymbolPresence::present;
 		}
 		// /proc/kallsyms shows zeros to the unprivileged: no answer
 		if (any)
-			return 0;
+			return SymbolPresence::absent;
 	}
-	return -1;
+	return SymbolPresence::unknown;
 }
 
 } // namespace stapmmio

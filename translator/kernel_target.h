@@ -9,6 +9,9 @@
 
 namespace stapmmio {
 
+// What a symbol table says of a symbol.
+enum class SymbolPresence { present, absent, unknown };
+
 class KernelTarget {
 public:
 	// @r: stap's -r argument, "" for the running kernel
@@ -24,9 +27,9 @@ public:
 	// the file the configuration came from, "" when none was found
 	const std::string &config_file();
 
-	// Whether the kernel's symbol table has uprobe_unregister: 1 yes,
-	// 0 no, -1 no symbol table found (then: guessed from the version).
-	int has_uprobe_unregister();
+	// Whether the kernel's symbol table has uprobe_unregister (unknown:
+	// no symbol table found; the caller guesses from the version).
+	SymbolPresence has_uprobe_unregister();
 
 	// Why kernel.mmio cannot run on this kernel, "" if it can.
 	std::string unsuitable();

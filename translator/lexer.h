@@ -41,6 +41,16 @@ private:
 		int group;
 	};
 
+	std::shared_ptr<Token> finish(const std::shared_ptr<Token> &n, TokType type,
+				      const std::string &text);
+	std::shared_ptr<Token> junk(const std::shared_ptr<Token> &n, JunkKind k,
+				    const std::string &text);
+	bool paste_argument(int c, const std::shared_ptr<Token> &n, bool suspended);
+	bool skip_comment(int c, int c2);
+	bool scan_string(std::string &text);
+	bool scan_embedded(std::string &text);
+	std::string scan_operator(int c);
+	std::shared_ptr<Token> scan_token(int c, const std::shared_ptr<Token> &n);
 	int peek(size_t n = 0) const;
 	int get();
 	void put(const std::string &chars, const Token &at, size_t b, size_t e);

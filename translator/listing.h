@@ -1,7 +1,7 @@
 // listing.h - kernel.mmio probe points for stap's listing options:
 // --dump-probe-types, and -l / -L with patterns ("kernel.mmio.*",
-// "kernel.mmio(0xfea00000).length(4).*"), matched the way stap matches its
-// own probe points against a pattern.
+// "kernel.mmio(0xfea00000).length(4).*", "kernel.mmio.pci(\"00:03.0\").*"),
+// matched the way stap matches its own probe points against a pattern.
 #ifndef STAP_MMIO_LISTING_H
 #define STAP_MMIO_LISTING_H
 
@@ -25,9 +25,10 @@ bool pattern_may_match_mmio(const ProbePoint &pat);
 bool pattern_is_mmio_only(const ProbePoint &pat);
 
 // The kernel.mmio points @pat matches, sorted, canonical: concrete points
-// as MmioLowering::list_point() prints them, forms with "(number)" where
-// the pattern gave no argument.  Invalid concrete points (length 0, ...)
-// are left out.
+// as MmioLowering::list_point() prints them, forms with "(number)",
+// "(string)" or "(number,number)" where the pattern gave no argument.
+// Invalid concrete points (length 0, a malformed PCI address, ...) are
+// left out.
 std::vector<std::string> list_mmio_points(const ProbePoint &pat, const PpEnvironment &env);
 
 } // namespace stapmmio

@@ -22,18 +22,10 @@ namespace stapmmio {
 
 namespace {
 
-const unsigned RANGE_READ = STAP_MMIO_RANGE_READ, RANGE_WRITE = STAP_MMIO_RANGE_WRITE,
-	       RANGE_MAP = STAP_MMIO_RANGE_MAP;
+const unsigned RANGE_READ = STAP_MMIO_RANGE_READ;
 // reads delivered before the device access: for probes that may skip them
 const unsigned RANGE_READ_BEFORE = STAP_MMIO_RANGE_READ_BEFORE;
 const unsigned max_probes = STAP_MMIO_MAX_PROBES;
-
-std::string hex(uint64_t v)
-{
-	char b[24];
-	snprintf(b, sizeof b, "0x%llx", (unsigned long long)v);
-	return b;
-}
 
 bool is_assignment(const Token &t)
 {
@@ -44,34 +36,11 @@ bool is_assignment(const Token &t)
 	return t.type == TokType::op && ops.count(t.content);
 }
 
-bool is_kernel_mmio(const ProbePoint &pp)
-{
-	return pp.comps.size() >= 2 && pp.comps[0].functor == "kernel" &&
-	       pp.comps[1].functor == "mmio";
-}
-
 std::string condition_text(const ProbePoint &pp)
 {
 	if (pp.condition.empty())
 		return "";
 	return tokens_text(pp.condition, 0, pp.condition.size() - 1);
-}
-
-// "$3" when the component's argument is exactly a $N reference (one
-// argument pasted as one number token)
-std::string argument_reference(const Component &c, const Script *s)
-{
-	const Token *t = c.arg_tok.get();
-	if (!t || !s || c.arg_negative || t->group < 0 || t->chain || !t->file ||
-	    t->end > t->file->text.size() || t->end - t->begin < 2)
-		return "";
-	auto n = s->group_tokens.find(t->group);
-	if (n == s->group_tokens.end() || n->second != 1 || s->irregular_groups.count(t->group))
-		return "";
-	std::string ref = t->file->text.substr(t->begin, t->end - t->begin);
-	if (ref[0] != '$' || ref.find_first_not_of("0123456789", 1) != std::string::npos)
-		return "";
-	return ref;
 }
 
 // Whether two characters written side by side could lex as one token.
@@ -136,27 +105,33 @@ struct MmioLowering::Unit {
 	bool is_user = false;
 };
 
+// A kernel.mmio point of a probe, or a use of a kernel.mmio alias.
 struct MmioLowering::Point {
-	bool direct = false;
-	uint64_t addr = 0, len = 1;
-	std::string addr_expr, len_expr;
-	unsigned flags = RANGE_READ | RANGE_WRITE;
-	int kind = 0;	// 0 access, STAP_MMIO_MAP / STAP_MMIO_UNMAP: that only
+	MmioPoint mmio;			// a kernel.mmio point: what it traces
 	std::string cond;
 	bool optional = false, sufficient = false;
 	TokenPtr tok;
-	Alias *alias = nullptr;
+	Alias *alias = nullptr;		// a use of this alias
 };
 
+// An alias definition, and whether it is a kernel.mmio one: one of its
+// points is kernel.mmio or a kernel.mmio alias.
 struct MmioLowering::Alias {
 	std::vector<std::string> names;
 	Unit *unit = nullptr;
 	size_t probe = 0;
-	int state = 0;			// 0 unknown, 1 mmio, 2 not mmio
-	bool used = false;
+	bool mmio = false;
+	bool used = false;		// by the user's script, maybe through others
 	bool epilogue = false;
 	std::string check;		// filter expression (after lowering)
 	std::vector<MmioRange> ranges;
+};
+
+// A probe's points, sorted by what they are.
+struct MmioLowering::ProbePoints {
+	std::vector<Point> pts;			// kernel.mmio points, alias uses
+	const ProbePoint *other = nullptr;	// the first point of neither kind
+	bool any_mmio = false, bad = false;
 };
 
 MmioLowering::MmioLowering(LowerOptions opts) : opts_(std::move(opts)) {}
@@ -169,7 +144,7 @@ void MmioLowering::add_tapset(std::unique_ptr<SourceFile> file, Script script)
 	u->owned = std::move(file);
 	u->script = std::move(script);
 	units_.push_back(std::move(u));
-	analysed_ = false;
+	uses_found_ = false;
 }
 
 void MmioLowering::set_user(const SourceFile *file, Script script)
@@ -180,8 +155,30 @@ void MmioLowering::set_user(const SourceFile *file, Script script)
 	u->is_user = true;
 	user_ = u.get();
 	units_.push_back(std::move(u));
-	analysed_ = false;
-	analyse();
+	uses_found_ = false;
+	find_mmio_uses();
+}
+
+// A wildcard use ("probe edu.*"), matched component by component as stap
+// matches aliases: the alias, when every alias it matches is of one kind.
+MmioLowering::Alias *MmioLowering::find_alias_by_wildcard(const std::string &pattern)
+{
+	Alias *found = nullptr;
+	std::vector<std::string> pc = split_components(pattern);
+	for (auto &a : aliases_)
+		for (auto &n : a->names) {
+			std::vector<std::string> nc = split_components(n);
+			bool m = pc.size() == nc.size();
+			for (size_t i = 0; m && i < pc.size(); i++)
+				m = fnmatch(pc[i].c_str(), nc[i].c_str(), 0) == 0;
+			if (!m)
+				continue;
+			if (found && found->mmio != a->mmio)
+				return nullptr;
+			if (!found)
+				found = a.get();
+		}
+	return found;
 }
 
 MmioLowering::Alias *MmioLowering::find_alias(const ProbePoint &pp, bool &with_suffix)
@@ -201,28 +198,22 @@ MmioLowering::Alias *MmioLowering::find_alias(const ProbePoint &pp, bool &with_s
 			}
 	if (whole.find('*') == std::string::npos)
 		return nullptr;
-	// a wildcard use ("probe edu.*"): component by component, as stap
-	// matches aliases; only when every alias it matches is of one kind
-	Alias *found = nullptr;
-	for (auto &a : aliases_)
-		for (auto &n : a->names) {
-			std::vector<std::string> pc = split_components(whole),
-				nc = split_components(n);
-			bool m = pc.size() == nc.size();
-			for (size_t i = 0; m && i < pc.size(); i++)
-				m = fnmatch(pc[i].c_str(), nc[i].c_str(), 0) == 0;
-			if (!m)
-				continue;
-			if (found && (found->state == 1) != (a->state == 1))
-				return nullptr;
-			if (!found)
-				found = a.get();
-		}
-	return found;
+	return find_alias_by_wildcard(whole);
 }
 
-// Which aliases are kernel.mmio ones, and does the user's script use any.
-void MmioLowering::analyse()
+// A kernel.mmio point, or a use of a kernel.mmio alias?
+bool MmioLowering::is_mmio_point(const ProbePoint &pp)
+{
+	if (is_kernel_mmio(pp))
+		return true;
+	bool suffix;
+	Alias *a = find_alias(pp, suffix);
+	return a && a->mmio;
+}
+
+// Every alias of the script and the tapsets, and which are kernel.mmio
+// ones (to a fixpoint: aliases may use aliases).
+void MmioLowering::find_mmio_aliases()
 {
 	aliases_.clear();
 	for (auto &u : units_)
@@ -238,39 +229,37 @@ void MmioLowering::analyse()
 			a->epilogue = p.epilogue;
 			aliases_.push_back(std::move(a));
 		}
-	// an alias is an mmio alias when one of its points is kernel.mmio
-	// or an mmio alias (to a fixpoint: aliases may use aliases)
 	bool changed = true;
 	while (changed) {
 		changed = false;
 		for (auto &a : aliases_) {
-			if (a->state == 1)
+			if (a->mmio)
 				continue;
-			for (auto &pp : a->unit->script.probes[a->probe].points) {
-				bool suffix;
-				Alias *b = is_kernel_mmio(pp) ? nullptr : find_alias(pp, suffix);
-				if (is_kernel_mmio(pp) || (b && b->state == 1)) {
-					a->state = 1;
+			for (auto &pp : a->unit->script.probes[a->probe].points)
+				if (is_mmio_point(pp)) {
+					a->mmio = true;
 					changed = true;
 					break;
 				}
-			}
 		}
 	}
+}
+
+// Which aliases are kernel.mmio ones, and does the user's script use any.
+void MmioLowering::find_mmio_uses()
+{
+	find_mmio_aliases();
 	uses_mmio_ = false;
 	if (!user_)
 		return;
 	for (auto &p : user_->script.probes)
-		for (auto &pp : p.points) {
-			bool suffix;
-			Alias *a = find_alias(pp, suffix);
-			if (is_kernel_mmio(pp) || (a && a->state == 1)) {
+		for (auto &pp : p.points)
+			if (is_mmio_point(pp)) {
 				if (!uses_mmio_)
 					first_tok_ = pp.comps[0].tok;
 				uses_mmio_ = true;
 			}
-		}
-	analysed_ = true;
+	uses_found_ = true;
 }
 
 unsigned MmioLowering::new_probe_index(const TokenPtr &at)
@@ -281,96 +270,27 @@ unsigned MmioLowering::new_probe_index(const TokenPtr &at)
 	return next_k_++;
 }
 
-// Check one kernel.mmio point and work out its range.
-bool MmioLowering::analyse_point(const ProbePoint &pp, Point &out)
+// Check one kernel.mmio point and work out what it traces.
+bool MmioLowering::check_point(const ProbePoint &pp, Point &out)
 {
-	const TokenPtr &at = pp.comps[0].tok;
-	const Component &kern = pp.comps[0], &mmio = pp.comps[1];
-	out.direct = true;
-	out.tok = at;
+	out.tok = pp.comps[0].tok;
 	out.cond = condition_text(pp);
 	out.optional = pp.optional;
 	out.sufficient = pp.sufficient;
-	bool ok = true;
-	if (kern.has_arg) {
-		error("'kernel' takes no argument in a kernel.mmio probe point", at);
-		ok = false;
-	}
-	if (!mmio.has_arg) {
-		error("kernel.mmio probe point needs an address: kernel.mmio(ADDR)", at);
-		return false;
-	}
-	if (mmio.arg_is_string) {
-		error("address of kernel.mmio probe point must be a number, not a string", at);
-		return false;
-	}
-	if (mmio.arg_negative && mmio.arg_magnitude) {
-		error("address of kernel.mmio probe point must not be negative", at);
-		return false;
-	}
-	out.addr = mmio.arg_magnitude;
-	out.addr_expr = argument_reference(mmio, cur_script_);
-	bool have_len = false, have_kind = false;
-	for (size_t i = 2; i < pp.comps.size(); i++) {
-		const Component &c = pp.comps[i];
-		if (c.functor == "length" && !have_len && !have_kind) {
-			have_len = true;
-			if (!c.has_arg) {
-				error("length of kernel.mmio probe point needs a value: .length(LEN)", at);
-				return false;
-			}
-			if (c.arg_is_string) {
-				error("length of kernel.mmio probe point must be a number, not a string", at);
-				return false;
-			}
-			if (c.arg_negative || c.arg_magnitude == 0) {
-				error("length of kernel.mmio probe point must be positive", at);
-				return false;
-			}
-			out.len = c.arg_magnitude;
-			out.len_expr = argument_reference(c, cur_script_);
-			continue;
-		}
-		if ((c.functor == "read" || c.functor == "write" || c.functor == "map" ||
-		     c.functor == "unmap") && !have_kind && !c.has_arg) {
-			have_kind = true;
-			if (c.functor == "read")
-				out.flags = RANGE_READ;
-			else if (c.functor == "write")
-				out.flags = RANGE_WRITE;
-			else {
-				out.flags = RANGE_MAP;
-				out.kind = c.functor == "map" ? STAP_MMIO_MAP : STAP_MMIO_UNMAP;
-			}
-			continue;
-		}
-		if (c.has_arg && (c.functor == "read" || c.functor == "write" ||
-				  c.functor == "map" || c.functor == "unmap")) {
-			error("'" + c.functor + "' takes no argument in a kernel.mmio probe point", at);
-			return false;
-		}
-		error("unknown kernel.mmio probe point suffix '" + c.functor +
-		      "' (expected .length(LEN) then one of .read .write .map .unmap)", at);
-		return false;
-	}
-	if (out.len - 1 > UINT64_MAX - out.addr) {
-		error("range of kernel.mmio probe point wraps past the end of the address space", at);
-		return false;
-	}
-	return ok;
+	return check_mmio_point(pp, cur_script_, out.mmio, diags_);
 }
 
 // The filter for a probe's kernel.mmio points: one probe index K per
-// (condition, map/unmap kind) group; ranges of the group are added with K.
-std::string MmioLowering::check_expression(const std::vector<Point> &pts,
-					   std::string &point_cond, bool &optional)
+// (condition, event kind) group; the group's ranges are added with K.
+std::string MmioLowering::filter_expression(const std::vector<Point> &pts,
+					    std::string &point_cond, bool &optional)
 {
-	std::vector<std::pair<std::string, int>> keys;
+	std::vector<std::pair<std::string, EventKind>> keys;
 	std::vector<unsigned> ks;
 	optional = true;
 	for (const Point &p : pts) {
 		optional = optional && p.optional;
-		std::pair<std::string, int> key{ p.cond, p.kind };
+		std::pair<std::string, EventKind> key{ p.cond, p.mmio.kind };
 		size_t g = 0;
 		while (g < keys.size() && keys[g] != key)
 			g++;
@@ -378,7 +298,8 @@ std::string MmioLowering::check_expression(const std::vector<Point> &pts,
 			keys.push_back(key);
 			ks.push_back(new_probe_index(p.tok));
 		}
-		ranges_.push_back({ ks[g], p.addr, p.len, p.flags, p.addr_expr, p.len_expr });
+		ranges_.push_back(p.mmio.range);
+		ranges_.back().probe = ks[g];
 	}
 	point_cond.clear();
 	if (keys.size() == 1)
@@ -386,13 +307,69 @@ std::string MmioLowering::check_expression(const std::vector<Point> &pts,
 	std::string expr;
 	for (size_t g = 0; g < keys.size(); g++) {
 		std::string e = "__mmio_hit($ev, " + std::to_string(ks[g]) + ")";
-		if (keys[g].second)
-			e += " && $ev->type == " + std::to_string(keys[g].second);
+		if (keys[g].second != EventKind::access)
+			e += " && $ev->type == " + std::to_string(int(keys[g].second));
 		if (keys.size() > 1 && !keys[g].first.empty())
 			e += " && (" + keys[g].first + ")";
 		expr += (g ? " || " : "") + (keys.size() > 1 ? "(" + e + ")" : e);
 	}
 	return expr;
+}
+
+// $$vars, $$parms, $$locals (@i is the token)
+bool MmioLowering::rewrite_whole_vars(Unit &u, size_t i, bool written)
+{
+	const TokenPtr &t = u.script.tokens[i];
+	std::string base = t->content.substr(2);
+	while (!base.empty() && base.back() == '$')
+		base.pop_back();
+	if (base == "vars" || base == "parms") {
+		u.repl[i] = vars_expression();
+	} else if (base == "locals") {
+		u.repl[i] = "\"\"";
+	} else {
+		error("context variable '" + t->content + "' not available in kernel.mmio probes "
+		      "(alternatives: $$vars $$parms $$locals)", t);
+		return false;
+	}
+	if (written)
+		error("write to target variable not permitted; need stap -g", t);
+	return true;
+}
+
+// $name (@i is the token); @in_defined: inside @defined( ), where an
+// unknown variable is simply not defined.
+bool MmioLowering::rewrite_context_variable(Unit &u, size_t i, bool written, bool in_defined)
+{
+	const TokenPtr &t = u.script.tokens[i];
+	std::string name = t->content.substr(1), suffix;
+	while (!name.empty() && name.back() == '$') {
+		suffix += '$';
+		name.pop_back();
+	}
+	const ContextVar *cv = find_context_var(name);
+	if (!cv && in_defined) {
+		u.repl[i] = "$__stap_mmio_undefined_" + name + suffix;
+		return true;
+	}
+	if (!cv) {
+		error("context variable '$" + name + "' not available in kernel.mmio probes "
+		      "(alternatives: " + context_var_names() + ")", t);
+		return false;
+	}
+	if (written && !cv->writable) {
+		error("context variable '$" + name + "' of kernel.mmio probes cannot be written",
+		      t);
+		return false;
+	}
+	if (written && !opts_.guru) {
+		error("write to target variable not permitted; need stap -g", t);
+		return false;
+	}
+	// inside @defined( ) the field itself: defined where the runtime has it
+	u.repl[i] = in_defined ? std::string("$ev->") + cv->field + suffix
+			       : context_var_expression(*cv, !suffix.empty());
+	return true;
 }
 
 void MmioLowering::rewrite_body(Unit &u, size_t first, size_t last)
@@ -415,51 +392,16 @@ void MmioLowering::rewrite_body(Unit &u, size_t first, size_t last)
 			continue;
 		bool written = (i + 1 < last && is_assignment(*toks[i + 1])) ||
 			(i > first + 1 && (toks[i - 1]->is_op("++") || toks[i - 1]->is_op("--")));
-		std::string name = t.content.substr(1), suffix;
-		if (name.compare(0, 1, "$") == 0) {
-			std::string base = name.substr(1);
-			while (!base.empty() && base.back() == '$') {
-				suffix += '$';
-				base.pop_back();
-			}
-			if (base == "vars" || base == "parms") {
-				u.repl[i] = vars_expression();
-			} else if (base == "locals") {
-				u.repl[i] = "\"\"";
-			} else {
-				error("context variable '$" + name + "' not available in kernel.mmio probes "
-				      "(alternatives: $$vars $$parms $$locals)", toks[i]);
-				continue;
-			}
-			if (written)
-				error("write to target variable not permitted; need stap -g", toks[i]);
-			continue;
-		}
-		while (!name.empty() && name.back() == '$') {
-			suffix += '$';
-			name.pop_back();
-		}
-		const ContextVar *cv = find_context_var(name);
-		if (!cv) {
-			if (defined_depth) {
-				u.repl[i] = "$__stap_mmio_undefined_" + name + suffix;
-				continue;
-			}
-			error("context variable '$" + name + "' not available in kernel.mmio probes "
-			      "(alternatives: " + context_var_names() + ")", toks[i]);
-			continue;
-		}
-		if (written && !opts_.guru) {
-			error("write to target variable not permitted; need stap -g", toks[i]);
-			continue;
-		}
-		u.repl[i] = std::string("$ev->") + cv->field + suffix;
+		if (t.content.compare(0, 2, "$$") == 0)
+			rewrite_whole_vars(u, i, written);
+		else
+			rewrite_context_variable(u, i, written, defined_depth > 0);
 	}
 }
 
 void MmioLowering::mark_used(Alias *a)
 {
-	if (!a || a->used || a->state != 1)
+	if (!a || a->used || !a->mmio)
 		return;
 	a->used = true;
 	for (auto &pp : a->unit->script.probes[a->probe].points) {
@@ -469,121 +411,140 @@ void MmioLowering::mark_used(Alias *a)
 	}
 }
 
+// Sort @p's points: kernel.mmio ones (checked), uses of kernel.mmio
+// aliases, others.  False when none is a kernel.mmio one.
+bool MmioLowering::sort_points(const Probe &p, ProbePoints &out)
+{
+	for (auto &pp : p.points) {
+		Point pt;
+		bool suffix = false;
+		Alias *a = is_kernel_mmio(pp) ? nullptr : find_alias(pp, suffix);
+		if (is_kernel_mmio(pp)) {
+			out.any_mmio = true;
+			if (!check_point(pp, pt))
+				out.bad = true;
+			out.pts.push_back(pt);
+			if (pt.sufficient)
+				break;	// '!': the points after it are not used
+		} else if (a && a->mmio) {
+			out.any_mmio = true;
+			if (suffix) {
+				error("kernel.mmio alias '" + a->names[0] + "' takes no suffixes",
+				      pp.comps[0].tok);
+				out.bad = true;
+			}
+			pt.alias = a;
+			pt.tok = pp.comps[0].tok;
+			out.pts.push_back(pt);
+		} else if (!out.other) {
+			out.other = &pp;
+		}
+	}
+	return out.any_mmio;
+}
+
+// A probe (or alias definition) of kernel.mmio points: its header becomes
+// the probe on the event function with the filter.  Returns the filter.
+std::string MmioLowering::lower_direct_probe(Unit &u, const Probe &p,
+					     const std::vector<Point> &pts)
+{
+	std::string cond;
+	bool optional;
+	std::string check = filter_expression(pts, cond, optional);
+	std::string head = "probe ";
+	if (p.is_alias()) {
+		for (auto &n : p.alias_names)
+			head += n.text() + (p.epilogue ? " += " : " = ");
+	}
+	head += "module(" + quote(opts_.module) + ").function(\"stap_mmio_event\")";
+	if (optional)
+		head += "?";
+	if (!cond.empty())
+		head += " if (" + cond + ")";
+	head += " { if (!(" + check + ")) next; ";
+	u.repl[p.header_first] = head;
+	for (size_t i = p.header_first + 1; i <= p.body_first; i++)
+		u.repl[i] = "";
+	return check;
+}
+
+// A probe on kernel.mmio aliases: the header stays; epilogue aliases run
+// after the body, so the body filters too.  False on an error.
+bool MmioLowering::lower_alias_use(Unit &u, const Probe &p, const std::vector<Point> &pts,
+				   std::string &check)
+{
+	bool epi = false;
+	for (auto &pt : pts)
+		epi = epi || pt.alias->epilogue;
+	if (epi && pts.size() > 1) {
+		error("a kernel.mmio epilogue alias (+=) must be the only point of its probe",
+		      pts[0].tok);
+		return false;
+	}
+	if (epi && !pts[0].alias->check.empty())
+		u.repl[p.body_first] = "{ if (!(" + pts[0].alias->check + ")) next; ";
+	check = pts.size() == 1 ? pts[0].alias->check : "";
+	return true;
+}
+
+void MmioLowering::lower_probe(Unit &u, size_t pi, bool is_user)
+{
+	Probe &p = u.script.probes[pi];
+	ProbePoints sorted;
+	if (!sort_points(p, sorted))
+		return;
+	const std::vector<Point> &pts = sorted.pts;
+	// probe kernel.mmio(A), timer.s(1): one body, two kinds of context:
+	// refused rather than split
+	if (sorted.other) {
+		error("kernel.mmio probe points cannot share a probe with other probe points; "
+		      "write a separate probe for '" + sorted.other->text() + "'",
+		      sorted.other->comps[0].tok);
+		return;
+	}
+	bool direct = false, via_alias = false;
+	for (auto &pt : pts)
+		(pt.alias ? via_alias : direct) = true;
+	if (direct && via_alias) {
+		error("kernel.mmio probe points and kernel.mmio aliases cannot share a probe",
+		      pts[0].tok);
+		return;
+	}
+	if (is_user)
+		for (auto &pt : pts)
+			mark_used(pt.alias);
+	if (sorted.bad)
+		return;
+	size_t ranges_before = ranges_.size();
+	std::string check;
+	if (direct)
+		check = lower_direct_probe(u, p, pts);
+	else if (!lower_alias_use(u, p, pts, check))
+		return;
+	for (auto &a : aliases_)
+		if (p.is_alias() && a->unit == &u && a->probe == pi) {
+			a->check = check;
+			// an alias's ranges count only when the script uses it
+			a->ranges.assign(ranges_.begin() + ranges_before, ranges_.end());
+			ranges_.resize(ranges_before);
+		}
+	rewrite_body(u, p.body_first, p.body_last);
+	if (p.has_body2)
+		rewrite_body(u, p.body2_first, p.body2_last);
+	// a probe that may skip an access must see reads before them
+	if (body_calls(u, p.body_first, p.body_last, "mmio_skip"))
+		for (size_t r = ranges_before; r < ranges_.size(); r++)
+			if (ranges_[r].flags & RANGE_READ)
+				ranges_[r].flags = (ranges_[r].flags & ~RANGE_READ) |
+					RANGE_READ_BEFORE;
+}
+
 void MmioLowering::lower_unit(Unit &u, bool is_user, bool aliases)
 {
 	cur_script_ = &u.script;
-	for (size_t pi = 0; pi < u.script.probes.size(); pi++) {
-		Probe &p = u.script.probes[pi];
-		if (p.is_alias() != aliases)
-			continue;
-		std::vector<Point> pts;
-		const ProbePoint *other = nullptr;
-		bool any_mmio = false, bad = false;
-		for (auto &pp : p.points) {
-			Point pt;
-			bool suffix = false;
-			Alias *a = is_kernel_mmio(pp) ? nullptr : find_alias(pp, suffix);
-			if (is_kernel_mmio(pp)) {
-				any_mmio = true;
-				if (!analyse_point(pp, pt))
-					bad = true;
-				pts.push_back(pt);
-				if (pt.sufficient)
-					break;	// '!': the points after it are not used
-			} else if (a && a->state == 1) {
-				any_mmio = true;
-				if (suffix) {
-					error("kernel.mmio alias '" + a->names[0] +
-					      "' takes no suffixes", pp.comps[0].tok);
-					bad = true;
-				}
-				pt.alias = a;
-				pt.tok = pp.comps[0].tok;
-				pts.push_back(pt);
-			} else if (!other) {
-				other = &pp;
-			}
-		}
-		if (!any_mmio)
-			continue;
-		// probe kernel.mmio(A), timer.s(1): one body, two kinds of
-		// context: refused rather than split
-		if (other) {
-			error("kernel.mmio probe points cannot share a probe with other "
-			      "probe points; write a separate probe for '" + other->text() + "'",
-			      other->comps[0].tok);
-			continue;
-		}
-		bool direct = false, via_alias = false;
-		for (auto &pt : pts)
-			(pt.alias ? via_alias : direct) = true;
-		if (direct && via_alias) {
-			error("kernel.mmio probe points and kernel.mmio aliases cannot share a probe",
-			      pts[0].tok);
-			continue;
-		}
-		Alias *self = nullptr;
-		if (p.is_alias())
-			for (auto &a : aliases_)
-				if (a->unit == &u && a->probe == pi)
-					self = a.get();
-		if (is_user)
-			for (auto &pt : pts)
-				mark_used(pt.alias);
-		if (bad)
-			continue;
-
-		size_t ranges_before = ranges_.size();
-		std::string check;
-		if (direct) {
-			std::string cond;
-			bool optional;
-			check = check_expression(pts, cond, optional);
-			std::string head = "probe ";
-			if (p.is_alias()) {
-				for (auto &n : p.alias_names)
-					head += n.text() + (p.epilogue ? " += " : " = ");
-			}
-			head += "module(" + quote(opts_.module) + ").function(\"stap_mmio_event\")";
-			if (optional)
-				head += "?";
-			if (!cond.empty())
-				head += " if (" + cond + ")";
-			head += " { if (!(" + check + ")) next; ";
-			u.repl[p.header_first] = head;
-			for (size_t i = p.header_first + 1; i <= p.body_first; i++)
-				u.repl[i] = "";
-		} else {
-			// uses of kernel.mmio aliases: the header stays; epilogue
-			// aliases run after the body, so the body filters too
-			bool epi = false;
-			for (auto &pt : pts)
-				epi = epi || pt.alias->epilogue;
-			if (epi && pts.size() > 1) {
-				error("a kernel.mmio epilogue alias (+=) must be the only point of its probe",
-				      pts[0].tok);
-				continue;
-			}
-			if (epi && !pts[0].alias->check.empty())
-				u.repl[p.body_first] = "{ if (!(" + pts[0].alias->check + ")) next; ";
-			check = pts.size() == 1 ? pts[0].alias->check : "";
-		}
-		if (self) {
-			self->check = check;
-			// an alias's ranges count only when the script uses it
-			self->ranges.assign(ranges_.begin() + ranges_before, ranges_.end());
-			ranges_.resize(ranges_before);
-		}
-		rewrite_body(u, p.body_first, p.body_last);
-		if (p.has_body2)
-			rewrite_body(u, p.body2_first, p.body2_last);
-		// a probe that may skip an access must see reads before them
-		if (body_calls(u, p.body_first, p.body_last, "mmio_skip"))
-			for (size_t r = ranges_before; r < ranges_.size(); r++)
-				if (ranges_[r].flags & RANGE_READ)
-					ranges_[r].flags = (ranges_[r].flags & ~RANGE_READ) |
-						RANGE_READ_BEFORE;
-	}
+	for (size_t pi = 0; pi < u.script.probes.size(); pi++)
+		if (u.script.probes[pi].is_alias() == aliases)
+			lower_probe(u, pi, is_user);
 }
 
 bool MmioLowering::body_calls(const Unit &u, size_t first, size_t last,
@@ -594,6 +555,29 @@ bool MmioLowering::body_calls(const Unit &u, size_t first, size_t last,
 		if (toks[i]->is_ident(fn) && toks[i + 1]->is_op("("))
 			return true;
 	return false;
+}
+
+// The text of tokens [first, last) of one $N or macro group, re-emitted
+// with their replacements.  Pieces that touched stay touching (a probe
+// point component like "*length" depends on it).
+std::string MmioLowering::replacement_text(const Unit &u, size_t first, size_t last)
+{
+	const auto &toks = u.script.tokens;
+	std::string s;
+	bool last_replaced = false;
+	for (size_t k = first; k < last; k++) {
+		auto r = u.repl.find(k);
+		bool replaced = r != u.repl.end();
+		std::string piece = replaced ? r->second : token_text(*toks[k]);
+		if (piece.empty())
+			continue;
+		if (!s.empty() && (toks[k]->ate_whitespace || replaced || last_replaced ||
+				   may_merge(s.back(), piece[0])))
+			s += ' ';
+		s += piece;
+		last_replaced = replaced;
+	}
+	return s;
 }
 
 std::string MmioLowering::render(const Unit &u)
@@ -630,28 +614,7 @@ std::string MmioLowering::render(const Unit &u)
 			continue;
 		}
 		if (changed) {
-			std::string s;
-			if (t.group < 0) {
-				s = u.repl.at(i);
-			} else {
-				// pieces that touched stay touching (a probe point
-				// component like "*length" depends on it)
-				bool last_replaced = false;
-				for (size_t k = i; k < j; k++) {
-					auto r = u.repl.find(k);
-					bool replaced = r != u.repl.end();
-					std::string piece = replaced ? r->second
-						: token_text(*toks[k]);
-					if (piece.empty())
-						continue;
-					if (!s.empty() && (toks[k]->ate_whitespace || replaced ||
-							   last_replaced ||
-							   may_merge(s.back(), piece[0])))
-						s += ' ';
-					s += piece;
-					last_replaced = replaced;
-				}
-			}
+			std::string s = t.group < 0 ? u.repl.at(i) : replacement_text(u, i, j);
 			size_t nl = 0, nl_new = 0;
 			for (size_t k = b; k < e; k++)
 				nl += text[k] == '\n';
@@ -683,10 +646,27 @@ std::string MmioLowering::render(const Unit &u)
 	return out;
 }
 
+// The probes that open the session and add the ranges (before any other
+// begin probe), close it, and answer the runtime's handshake.
+std::string MmioLowering::session_glue() const
+{
+	std::string glue = "probe begin(-9223372036854775808) { __mmio_open(" +
+		quote(opts_.session_name) + ");";
+	for (auto &r : ranges_)
+		glue += " " + glue_call(r) + ";";
+	glue += " __mmio_start() }\n";
+	glue += "probe end(9223372036854775807), error { __mmio_close() }\n";
+	// the runtime arms the session once this probe answers (SystemTap
+	// runs no handler before every probe of the script is registered)
+	glue += "probe module(" + quote(opts_.module) +
+		").function(\"stap_mmio_sync\") { __mmio_sync($ev) }\n";
+	return glue;
+}
+
 bool MmioLowering::lower()
 {
-	if (!analysed_)
-		analyse();
+	if (!uses_found_)
+		find_mmio_uses();
 	diags_.clear();
 	ranges_.clear();
 	next_k_ = 0;
@@ -721,20 +701,7 @@ bool MmioLowering::lower()
 	if ((!user_out_.empty() && user_out_.back() != '\n') ||
 	    (!orig.empty() && orig.back() != '\n'))
 		user_out_ += '\n';
-	std::string glue = "probe begin(-9223372036854775808) { __mmio_open(" +
-		quote(opts_.session_name) + ");";
-	for (auto &r : ranges_)
-		glue += " __mmio_add(" + std::to_string(r.probe) + ", " +
-			(r.addr_expr.empty() ? hex(r.addr) : r.addr_expr) + ", " +
-			(r.len_expr.empty() ? hex(r.len) : r.len_expr) + ", " +
-			std::to_string(r.flags) + ");";
-	glue += " __mmio_start() }\n";
-	glue += "probe end(9223372036854775807), error { __mmio_close() }\n";
-	// the runtime arms the session once this probe answers (SystemTap
-	// runs no handler before every probe of the script is registered)
-	glue += "probe module(" + quote(opts_.module) +
-		").function(\"stap_mmio_sync\") { __mmio_sync($ev) }\n";
-	user_out_ += glue;
+	user_out_ += session_glue();
 	return true;
 }
 
@@ -742,19 +709,10 @@ std::string MmioLowering::list_point(const ProbePoint &pp)
 {
 	if (!is_kernel_mmio(pp))
 		return "";
-	Point pt;
-	if (!analyse_point(pp, pt))
+	MmioPoint pt;
+	if (!check_mmio_point(pp, nullptr, pt, diags_))
 		return "";
-	std::string s = "kernel.mmio(" + hex(pt.addr) + ")";
-	bool have_len = false;
-	for (size_t i = 2; i < pp.comps.size(); i++)
-		have_len = have_len || pp.comps[i].functor == "length";
-	if (have_len)
-		s += ".length(" + std::to_string(pt.len) + ")";
-	for (size_t i = 2; i < pp.comps.size(); i++)
-		if (pp.comps[i].functor != "length")
-			s += "." + pp.comps[i].functor;
-	return s;
+	return canonical_point_text(pp, pt);
 }
 
 } // namespace stapmmio

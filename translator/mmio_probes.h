@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "diagnostics.h"
+#include "mmio_point.h"
 #include "script.h"
 
 namespace stapmmio {
@@ -21,16 +22,6 @@ struct LowerOptions {
 	// component argument: "stap_mmio" or "/abs/path/stap_mmio.ko"
 	std::string module = "stap_mmio";
 	std::string session_name = "stap";
-};
-
-// One range handed to __mmio_add().
-struct MmioRange {
-	unsigned probe;		// K
-	uint64_t addr, len;
-	unsigned flags;		// STAP_MMIO_RANGE_*
-	// "$1" when the user wrote the address (length) as a script
-	// argument: the glue says so too, so stap sees the argument used
-	std::string addr_expr, len_expr;
 };
 
 class MmioLowering {
@@ -68,19 +59,33 @@ private:
 	struct Unit;
 	struct Alias;
 	struct Point;
-	bool analyse_point(const ProbePoint &pp, Point &out);
-	std::string check_expression(const std::vector<Point> &pts,
-				     std::string &point_cond, bool &optional);
+	struct ProbePoints;
+	bool check_point(const ProbePoint &pp, Point &out);
+	std::string filter_expression(const std::vector<Point> &pts,
+				      std::string &point_cond, bool &optional);
 	// does the body between tokens first and last call function fn?
 	bool body_calls(const Unit &u, size_t first, size_t last,
 			const char *fn) const;
 	void rewrite_body(Unit &u, size_t first, size_t last);
+	bool rewrite_context_variable(Unit &u, size_t i, bool written, bool in_defined);
+	bool rewrite_whole_vars(Unit &u, size_t i, bool written);
+	bool sort_points(const Probe &p, ProbePoints &out);
+	std::string lower_direct_probe(Unit &u, const Probe &p, const std::vector<Point> &pts);
+	bool lower_alias_use(Unit &u, const Probe &p, const std::vector<Point> &pts,
+			     std::string &check);
+	void lower_probe(Unit &u, size_t pi, bool is_user);
 	void lower_unit(Unit &u, bool is_user, bool aliases);
+	std::string replacement_text(const Unit &u, size_t first, size_t last);
 	std::string render(const Unit &u);
 	unsigned new_probe_index(const TokenPtr &at);
 	void error(const std::string &m, const TokenPtr &t) { diags_.push_back({ m, t }); }
 	Alias *find_alias(const ProbePoint &pp, bool &with_suffix);
+	Alias *find_alias_by_wildcard(const std::string &pattern);
+	bool is_mmio_point(const ProbePoint &pp);
 	void mark_used(Alias *a);
+	void find_mmio_aliases();
+	void find_mmio_uses();
+	std::string session_glue() const;
 
 	LowerOptions opts_;
 	std::vector<std::unique_ptr<Unit>> units_;	// tapsets, then the user's
@@ -94,8 +99,7 @@ private:
 	bool uses_mmio_ = false;
 	TokenPtr first_tok_;
 	const Script *cur_script_ = nullptr;
-	bool analysed_ = false;
-	void analyse();
+	bool uses_found_ = false;
 };
 
 } // namespace stapmmio

@@ -127,6 +127,114 @@ TokenPtr Preprocessor::slurp_body(std::vector<TokenPtr> &body)
 	}
 }
 
+// @define NAME[(PARAMS)] %( BODY %), @define already read as @t.
+void Preprocessor::define_macro(TokenPtr t)
+{
+	if (!stack_.empty())
+		throw ParseError("'@define' forbidden inside macro body", t);
+	t = raw();
+	if (!(t && t->type == TokType::identifier))
+		throw ParseError("expected identifier", t);
+	std::string name = t->content;
+	if (macros_.count(name))
+		throw ParseError("attempt to redefine macro '@" + name +
+				 "' in the same file", t);
+	if (name == "define")
+		throw ParseError("attempt to redefine '@define'", t);
+	auto decl = std::make_shared<Macro>();
+	decl->name_tok = t;
+	macros_[name] = decl;
+	bool saw_params = false;
+	t = raw();
+	if (t && t->is_op("(")) {
+		saw_params = true;
+		for (;;) {
+			t = raw();
+			if (!(t && t->type == TokType::identifier))
+				throw ParseError("expected identifier", t);
+			decl->formals.push_back(t->content);
+			t = raw();
+			if (t && t->is_op(","))
+				continue;
+			if (t && t->is_op(")")) {
+				t = raw();
+				break;
+			}
+			throw ParseError("expected ',' or ')'", t);
+		}
+	}
+	if (!(t && t->is_op("%(")))
+		throw ParseError(saw_params ? "expected '%('"
+				 : "expected '%(' or '('", t);
+	t = slurp_body(decl->body);
+	if (!t)
+		throw ParseError("incomplete macro definition - missing '%)'",
+				 decl->name_tok);
+}
+
+// The macro (or parameter of the macro being expanded) @name, or null.
+std::shared_ptr<Preprocessor::Macro> Preprocessor::find_macro(const std::string &name)
+{
+	std::shared_ptr<Activation> act = stack_.empty() ? nullptr : stack_.back();
+	if (act && act->params.count(name))
+		return act->params[name];
+	if (macros_.count(name))
+		return macros_[name];
+	return nullptr;
+}
+
+// Start expanding @decl, invoked by @t: read its arguments, push it.
+void Preprocessor::invoke_macro(const TokenPtr &t, const std::shared_ptr<Macro> &decl)
+{
+	const std::string name = t->content.substr(1);
+	std::shared_ptr<Activation> act = stack_.empty() ? nullptr : stack_.back();
+	auto nact = std::make_shared<Activation>();
+	nact->tok = t;
+	nact->macro = decl;
+	bool outermost = stack_.empty();
+	TokenPtr last = t;
+	size_t nparams = decl->formals.size();
+	if (nparams == 0 && decl->closure) {
+		nact->params = decl->parent ? decl->parent->params
+			: decltype(nact->params)();
+	} else if (nparams) {
+		TokenPtr u = next_pp1();
+		if (!(u && u->is_op("(")))
+			throw ParseError("expected '(' in invocation of macro '@" +
+					 name + "' taking " + std::to_string(nparams) +
+					 (nparams == 1 ? " parameter" : " parameters"), u);
+		for (size_t i = 0; i < nparams; i++) {
+			auto p = std::make_shared<Macro>();
+			p->name_tok = t;
+			p->closure = true;
+			p->parent = act;
+			nact->params[decl->formals[i]] = p;
+			u = slurp_param(p->body);
+			if (!u)
+				throw ParseError("could not find end of macro invocation", t);
+			if (u->is_op(",") && i + 1 == nparams)
+				throw ParseError("too many parameters for macro '@" + name +
+						 "' (expected " + std::to_string(nparams) + ")", u);
+			if (u->is_op(")") && i + 1 != nparams)
+				throw ParseError("too few parameters for macro '@" + name +
+						 "' (expected " + std::to_string(nparams) + ")", u);
+		}
+		last = u;
+	}
+	if (outermost) {
+		inv_begin_ = t->begin;
+		inv_end_ = last->end > t->begin ? last->end : t->end;
+		inv_group_ = next_group_++;
+		if (t->group >= 0 || last->group >= 0)
+			irregular_.insert(inv_group_);
+	}
+	// stap itself expands a recursive macro without end; the
+	// pass gives up and leaves the script to stap
+	if (stack_.size() >= max_macro_depth)
+		throw ExpansionLimit("macro expansion too deep", t);
+	stack_.push_back(nact);
+}
+
 TokenPtr Preprocessor::scan_pp1(bool ignore_macros)
 {
 	for (;;) {
@@ -138,142 +246,56 @@ TokenPtr Preprocessor::scan_pp1(bool ignore_macros)
 			continue;
 		}
 		if (t->is_op("@define") && !ignore_macros) {
-			if (!stack_.empty())
-				throw ParseError("'@define' forbidden inside macro body", t);
-			t = raw();
-			if (!(t && t->type == TokType::identifier))
-				throw ParseError("expected identifier", t);
-			std::string name = t->content;
-			if (macros_.count(name))
-				throw ParseError("attempt to redefine macro '@" + name +
-						 "' in the same file", t);
-			if (name == "define")
-				throw ParseError("attempt to redefine '@define'", t);
-			auto decl = std::make_shared<Macro>();
-			decl->name_tok = t;
-			macros_[name] = decl;
-			bool saw_params = false;
-			t = raw();
-			if (t && t->is_op("(")) {
-				saw_params = true;
-				for (;;) {
-					t = raw();
-					if (!(t && t->type == TokType::identifier))
-						throw ParseError("expected identifier", t);
-					decl->formals.push_back(t->content);
-					t = raw();
-					if (t && t->is_op(","))
-						continue;
-					if (t && t->is_op(")")) {
-						t = raw();
-						break;
-					}
-					throw ParseError("expected ',' or ')'", t);
-				}
-			}
-			if (!(t && t->is_op("%(")))
-				throw ParseError(saw_params ? "expected '%('"
-						 : "expected '%(' or '('", t);
-			t = slurp_body(decl->body);
-			if (!t)
-				throw ParseError("incomplete macro definition - missing '%)'",
-						 decl->name_tok);
+			define_macro(t);
 			continue;
 		}
 		if (t->type == TokType::op && t->content[0] == '@') {
-			std::string name = t->content.substr(1);
-			std::shared_ptr<Macro> decl;
-			std::shared_ptr<Activation> act =
-				stack_.empty() ? nullptr : stack_.back();
-			if (act && act->params.count(name))
-				decl = act->params[name];
-			else if (macros_.count(name))
-				decl = macros_[name];
-			else
+			std::shared_ptr<Macro> decl = find_macro(t->content.substr(1));
+			if (!decl)
 				return t;	// an ordinary @operator
-
-			auto nact = std::make_shared<Activation>();
-			nact->tok = t;
-			nact->macro = decl;
-			bool outermost = stack_.empty();
-			TokenPtr last = t;
-			size_t nparams = decl->formals.size();
-			if (nparams == 0 && decl->closure) {
-				nact->params = decl->parent ? decl->parent->params
-					: decltype(nact->params)();
-			} else if (nparams) {
-				TokenPtr u = next_pp1();
-				if (!(u && u->is_op("(")))
-					throw ParseError("expected '(' in invocation of macro '@" +
-							 name + "' taking " + std::to_string(nparams) +
-							 (nparams == 1 ? " parameter" : " parameters"), u);
-				for (size_t i = 0; i < nparams; i++) {
-					auto p = std::make_shared<Macro>();
-					p->name_tok = t;
-					p->closure = true;
-					p->parent = act;
-					nact->params[decl->formals[i]] = p;
-					u = slurp_param(p->body);
-					if (!u)
-						throw ParseError("could not find end of macro invocation", t);
-					if (u->is_op(",") && i + 1 == nparams)
-						throw ParseError("too many parameters for macro '@" + name +
-								 "' (expected " + std::to_string(nparams) + ")", u);
-					if (u->is_op(")") && i + 1 != nparams)
-						throw ParseError("too few parameters for macro '@" + name +
-								 "' (expected " + std::to_string(nparams) + ")", u);
-				}
-				last = u;
-			}
-			if (outermost) {
-				inv_begin_ = t->begin;
-				inv_end_ = last->end > t->begin ? last->end : t->end;
-				inv_group_ = next_group_++;
-				if (t->group >= 0 || last->group >= 0)
-					irregular_.insert(inv_group_);
-			}
-			// stap itself expands a recursive macro without end; the
-			// pass gives up and leaves the script to stap
-			if (stack_.size() >= max_macro_depth)
-				throw ExpansionLimit("macro expansion too deep", t);
-			stack_.push_back(nact);
+			invoke_macro(t, decl);
 			continue;
 		}
 		return t;
 	}
 }
 
+// kernel_v, kernel_vr, systemtap_v OP "VERSION" (wildcards with == and !=)
+bool Preprocessor::eval_version(const TokenPtr &l, const TokenPtr &op, const TokenPtr &r)
+{
+	if (r->type != TokType::string)
+		throw ParseError("expected string literal", r);
+	std::string target = l->content == "kernel_v" ? env_.kernel_v
+		: l->content == "kernel_vr" ? env_.kernel_vr
+		: (env_.systemtap_v ? env_.systemtap_v() : std::string());
+	const std::string &query = r->content;
+	bool wildcard = strpbrk(query.c_str(), "*?[") != nullptr;
+	int ok1, ok2;
+	bool wc_ok = false;
+	if (op->is_op("<=")) { ok1 = -1; ok2 = 0; }
+	else if (op->is_op(">=")) { ok1 = 1; ok2 = 0; }
+	else if (op->is_op("<")) { ok1 = -1; ok2 = -1; }
+	else if (op->is_op(">")) { ok1 = 1; ok2 = 1; }
+	else if (op->is_op("==")) { ok1 = 0; ok2 = 0; wc_ok = true; }
+	else if (op->is_op("!=")) { ok1 = -1; ok2 = 1; wc_ok = true; }
+	else throw ParseError("expected comparison operator", op);
+	if (!wc_ok && wildcard)
+		throw ParseError("wildcard not allowed with order comparison operators", op);
+	if (wildcard) {
+		bool m = fnmatch(query.c_str(), target.c_str(), FNM_NOESCAPE) == 0;
+		return !(m ^ op->is_op("=="));
+	}
+	int c = strverscmp(target.c_str(), query.c_str());
+	c = c < 0 ? -1 : c > 0 ? 1 : 0;
+	return c == ok1 || c == ok2;
+}
+
 bool Preprocessor::eval(const TokenPtr &l, const TokenPtr &op, const TokenPtr &r)
 {
 	if (l->type == TokType::identifier &&
 	    (l->content == "kernel_v" || l->content == "kernel_vr" ||
-	     l->content == "systemtap_v")) {
-		if (r->type != TokType::string)
-			throw ParseError("expected string literal", r);
-		std::string target = l->content == "kernel_v" ? env_.kernel_v
-			: l->content == "kernel_vr" ? env_.kernel_vr
-			: (env_.systemtap_v ? env_.systemtap_v() : std::string());
-		const std::string &query = r->content;
-		bool wildcard = strpbrk(query.c_str(), "*?[") != nullptr;
-		int ok1, ok2;
-		bool wc_ok = false;
-		if (op->is_op("<=")) { ok1 = -1; ok2 = 0; }
-		else if (op->is_op(">=")) { ok1 = 1; ok2 = 0; }
-		else if (op->is_op("<")) { ok1 = -1; ok2 = -1; }
-		else if (op->is_op(">")) { ok1 = 1; ok2 = 1; }
-		else if (op->is_op("==")) { ok1 = 0; ok2 = 0; wc_ok = true; }
-		else if (op->is_op("!=")) { ok1 = -1; ok2 = 1; wc_ok = true; }
-		else throw ParseError("expected comparison operator", op);
-		if (!wc_ok && wildcard)
-			throw ParseError("wildcard not allowed with order comparison operators", op);
-		if (wildcard) {
-			bool m = fnmatch(query.c_str(), target.c_str(), FNM_NOESCAPE) == 0;
-			return !(m ^ op->is_op("=="));
-		}
-		int c = strverscmp(target.c_str(), query.c_str());
-		c = c < 0 ? -1 : c > 0 ? 1 : 0;
-		return c == ok1 || c == ok2;
-	}
+	     l->content == "systemtap_v"))
+		return eval_version(l, op, r);
 	if (l->is_ident("systemtap_privilege")) {
 		if (r->type != TokType::string)
 			throw ParseError("expected string literal", r);

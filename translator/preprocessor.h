@@ -80,11 +80,15 @@ private:
 
 	TokenPtr next_pp1();
 	TokenPtr scan_pp1(bool ignore_macros = false);
+	void define_macro(TokenPtr t);
+	std::shared_ptr<Macro> find_macro(const std::string &name);
+	void invoke_macro(const TokenPtr &t, const std::shared_ptr<Macro> &decl);
 	TokenPtr scan_pp();
 	TokenPtr skip_pp();
 	TokenPtr slurp_param(std::vector<TokenPtr> &param);
 	TokenPtr slurp_body(std::vector<TokenPtr> &body);
 	bool eval(const TokenPtr &l, const TokenPtr &op, const TokenPtr &r);
+	bool eval_version(const TokenPtr &l, const TokenPtr &op, const TokenPtr &r);
 	TokenPtr raw();
 
 	Lexer lexer_;

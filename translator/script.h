@@ -15,15 +15,24 @@
 
 namespace stapmmio {
 
+// A literal argument of a probe point component.
+struct Literal {
+	TokenPtr tok;			// the literal's token
+	bool is_string = false;
+	std::string string;
+	bool negative = false;		// "-" before the number
+	uint64_t magnitude = 0;		// the number, before the sign
+};
+
 struct Component {
 	TokenPtr tok;			// first token of the functor
 	std::string functor;		// e.g. "mmio", "length", "*"
 	bool has_arg = false;
-	bool arg_is_string = false;
-	std::string arg_string;
-	bool arg_negative = false;	// "-" before the number
-	uint64_t arg_magnitude = 0;	// the number, before the sign
-	TokenPtr arg_tok;		// the literal's token
+	Literal arg;			// the first argument
+	// the arguments after the first, as in kernel.mmio.pci(VENDOR, DEVICE)
+	// (stap's own probe points take at most one)
+	std::vector<Literal> more_args;
+	size_t arg_count() const { return has_arg ? 1 + more_args.size() : 0; }
 };
 
 struct ProbePoint {

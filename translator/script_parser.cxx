@@ -33,7 +33,7 @@ private:
 	void parse_probe(Script &s);
 	std::vector<ProbePoint> parse_components();
 	std::vector<ProbePoint> parse_component();
-	void parse_literal(Component &c);
+	void parse_literal(Literal &l);
 	void skip_block(size_t &first, size_t &last);
 
 	std::vector<TokenPtr> &t_;
@@ -239,7 +239,13 @@ std::vector<ProbePoint> Parser::parse_component()
 	}
 	if (peek_op("(")) {
 		i_++;
-		parse_literal(c);
+		c.has_arg = true;
+		parse_literal(c.arg);
+		while (peek_op(",")) {
+			i_++;
+			c.more_args.emplace_back();
+			parse_literal(c.more_args.back());
+		}
 		TokenPtr u = next();
 		if (!u->is_op(")"))
 			throw ParseError("expected ')'", u);
@@ -249,22 +255,21 @@ std::vector<ProbePoint> Parser::parse_component()
 	return { pp };
 }
 
-void Parser::parse_literal(Component &c)
+void Parser::parse_literal(Literal &l)
 {
 	TokenPtr t = next();
-	c.has_arg = true;
-	c.arg_tok = t;
+	l.tok = t;
 	if (t->type == TokType::string) {
-		c.arg_is_string = true;
-		c.arg_string = t->content;
+		l.is_string = true;
+		l.string = t->content;
 		while (peek() && peek()->type == TokType::string)
-			c.arg_string += next()->content;
+			l.string += next()->content;
 		return;
 	}
 	if (t->is_op("-")) {
-		c.arg_negative = true;
+		l.negative = true;
 		t = next();
-		c.arg_tok = t;
+		l.tok = t;
 	}
 	if (t->type != TokType::number)
 		throw ParseError("expected literal string or number", t);
@@ -272,9 +277,9 @@ void Parser::parse_literal(Component &c)
 	char *end = nullptr;
 	unsigned long long v = strtoull(t->content.c_str(), &end, 0);
 	if (errno == ERANGE || errno == EINVAL || !end || *end != '\0' ||
-	    (c.arg_negative && v > 9223372036854775808ULL))
+	    (l.negative && v > 9223372036854775808ULL))
 		throw ParseError("number invalid or out of range", t);
-	c.arg_magnitude = v;
+	l.magnitude = v;
 }
 
 } // namespace
@@ -302,6 +307,13 @@ std::string tokens_text(const std::vector<TokenPtr> &toks, size_t first, size_t 
 	return s;
 }
 
+static std::string literal_text(const Literal &l)
+{
+	if (l.is_string)
+		return quote_string_content(l.string);
+	return (l.negative ? "-" : "") + std::to_string(l.magnitude);
+}
+
 std::string ProbePoint::text() const
 {
 	std::string s;
@@ -309,15 +321,12 @@ std::string ProbePoint::text() const
 		if (i)
 			s += '.';
 		s += comps[i].functor;
-		if (comps[i].has_arg) {
-			s += '(';
-			if (comps[i].arg_is_string)
-				s += quote_string_content(comps[i].arg_string);
-			else
-				s += (comps[i].arg_negative ? "-" : "") +
-					std::to_string(comps[i].arg_magnitude);
-			s += ')';
-		}
+		if (!comps[i].has_arg)
+			continue;
+		s += '(' + literal_text(comps[i].arg);
+		for (auto &l : comps[i].more_args)
+			s += ',' + literal_text(l);
+		s += ')';
 	}
 	return s;
 }

@@ -31,6 +31,7 @@
 #include "command_line.h"
 #include "context_vars.h"
 #include "kernel_target.h"
+#include "lexer.h"
 #include "listing.h"
 #include "mmio_probes.h"
 
@@ -428,9 +429,23 @@ std::string basename_of(const std::string &p)
 	return s == std::string::npos ? p : p.substr(s + 1);
 }
 
-bool contains_mmio_point(const std::string &text)
+// Does the text, lexed as stap lexes it (with the script's arguments
+// pasted), hold the identifier "mmio" outside strings, comments and
+// embedded code?  Every kernel.mmio point, and every alias of one, is
+// written with it; without it, the script goes to stap unparsed.
+bool mentions_mmio(const std::string &text, const std::vector<std::string> &args = {})
 {
-	return text.find("mmio") != std::string::npos;
+	SourceFile f{ "", text };
+	int groups = 0;
+	try {
+		Lexer lexer(f, args, groups);
+		while (TokenPtr t = lexer.scan())
+			if (t->is_ident("mmio"))
+				return true;
+	} catch (const ParseError &) {
+		return true;	// the parse decides
+	}
+	return false;
 }
 
 // ------------------------------------------------------------------
@@ -492,10 +507,12 @@ std::vector<std::string> user_args(const Invocation &inv)
 const char help_text[] =
 	"\n"
 	"kernel.mmio probes (stap-mmio " PACKAGE_VERSION "): every memory-mapped I/O access kernel\n"
-	"code makes to a physical range: kernel.mmio(ADDR)[.length(LEN)][.read|.write],\n"
-	"kernel.mmio(ADDR)[.length(LEN)].map|.unmap; see stapprobes.mmio(3stap) and\n"
-	"tapset::mmio(3stap).  This stap is the stap-mmio front end: it lowers them\n"
-	"and runs the real stap, ";
+	"code makes to a driver's devices, a PCI device or a physical range:\n"
+	"kernel.mmio.driver(\"NAME\"), kernel.mmio.pci(\"DDDD:BB:DD.F\"),\n"
+	"kernel.mmio.pci(VENDOR, DEVICE), each [.bar(N)][.offset(OFF)][.length(LEN)],\n"
+	"and kernel.mmio(ADDR)[.length(LEN)]; then [.read|.write|.map|.unmap].  See\n"
+	"stapprobes.mmio(3stap) and tapset::mmio(3stap).  This stap is the stap-mmio\n"
+	"front end: it lowers them and runs the real stap, ";
 
 // stap -V: the real stap's banner, then one line naming this front end.
 [[noreturn]] void answer_version(const Invocation &inv)
@@ -687,63 +704,33 @@ struct Lowered {
 	std::string last_pass;
 };
 
-std::unique_ptr<Lowered> lower_script(const Invocation &inv, const ScriptInput &script)
+// The -I tapset directories' files, for the aliases they define.
+void read_tapsets(const PpEnvironment &env, Lowered &out, int &groups)
 {
-	const CommandLine &cl = inv.cl;
-	const PpEnvironment &env = inv.env;
-	auto out = std::make_unique<Lowered>();
-
-	// Cheap test first: no "mmio" anywhere, nothing to do.
-	bool maybe = contains_mmio_point(script.text);
-	out->tapset_dirs = cl.all("I");
-	for (auto &d : out->tapset_dirs)
-		list_tapset_files(d, out->tapset_files);
-	std::vector<std::pair<std::string, std::string>> tapset_texts;
-	for (auto &f : out->tapset_files) {
-		std::string t;
-		if (read_file(f, t) && contains_mmio_point(t)) {
-			tapset_texts.push_back({ f, t });
-			maybe = true;
-		}
-	}
-	for (auto &e : cl.all("E"))
-		maybe = maybe || contains_mmio_point(e);
-	if (!maybe)
-		pass_through(inv.argc, inv.argv, script.stdin_bytes());
-
-	// The module the lowered probes attach to.
-	out->runtime_ko = env_or("STAP_MMIO_RUNTIME", "");
-	LowerOptions lo;
-	lo.guru = env.guru;
-	lo.module = out->runtime_ko.empty() ? "stap_mmio" : real_path(out->runtime_ko);
-	lo.session_name = script.path.empty() || script.from_stdin ? "<input>"
-								   : basename_of(script.path);
-	out->lowering = std::make_unique<MmioLowering>(lo);
-	MmioLowering &lowering = *out->lowering;
-
-	out->user = std::make_unique<SourceFile>(SourceFile{ script.name, script.text });
-	int groups = 0;
-	for (auto &tt : tapset_texts) {
-		auto f = std::make_unique<SourceFile>(SourceFile{ tt.first, tt.second });
+	for (auto &path : out.tapset_files) {
+		std::string text;
+		if (!read_file(path, text))
+			continue;
+		auto f = std::make_unique<SourceFile>(SourceFile{ path, text });
 		try {
-			std::vector<std::string> none;
-			Script s = parse_script(*f, none, env, groups);
-			lowering.add_tapset(std::move(f), std::move(s));
+			Script s = parse_script(*f, {}, env, groups);
+			out.lowering->add_tapset(std::move(f), std::move(s));
 		} catch (const ParseError &) {
 			// the real stap reports broken tapsets
 		}
 	}
-	try {
-		lowering.set_user(out->user.get(),
-				  parse_script(*out->user, script.args, env, groups));
-	} catch (const ParseError &) {
-		pass_through(inv.argc, inv.argv, script.stdin_bytes());	// stap's parse error
-	}
-	for (auto &e : cl.all("E")) {
+}
+
+// kernel.mmio in an -E script (whose probes stap runs beside the
+// script's) is refused.
+void refuse_mmio_in_E_scripts(const Invocation &inv, const ScriptInput &script,
+			      const LowerOptions &lo, int &groups)
+{
+	for (auto &e : inv.cl.all("E")) {
 		SourceFile ef{ "<input>", e };
 		try {
 			MmioLowering probe_e(lo);
-			probe_e.set_user(&ef, parse_script(ef, script.args, env, groups));
+			probe_e.set_user(&ef, parse_script(ef, script.args, inv.env, groups));
 			if (probe_e.uses_mmio()) {
 				DiagnosticPrinter p;
 				std::cerr << p.format({ "kernel.mmio probes are not supported in -E scripts",
@@ -754,15 +741,11 @@ std::unique_ptr<Lowered> lower_script(const Invocation &inv, const ScriptInput &
 		} catch (const ParseError &) {
 		}
 	}
-	if (!lowering.uses_mmio())
-		pass_through(inv.argc, inv.argv, script.stdin_bytes());
+}
 
-	// -p1 prints the user's script, as stap parses it
-	out->last_pass = cl.last("p");
-	bool show_lowered = getenv("STAP_MMIO_SHOW_LOWERED") != nullptr;
-	if (out->last_pass == "1" && !show_lowered)
-		pass_through(inv.argc, inv.argv, script.stdin_bytes());
-
+// kernel.mmio needs stapdev, the kernel runtime and an x86-64 target.
+void check_privilege_and_runtime(const PpEnvironment &env, const MmioLowering &lowering)
+{
 	DiagnosticPrinter printer;
 	auto semantic_fail = [&](const std::string &msg) {
 		std::cerr << printer.format({ msg, lowering.first_mmio_token() }) << pass2_failed;
@@ -775,8 +758,58 @@ std::unique_ptr<Lowered> lower_script(const Invocation &inv, const ScriptInput &
 			      env.runtime);
 	if (env.arch != "x86_64")
 		semantic_fail("kernel.mmio probes need an x86-64 target, not -a " + env.arch);
+}
 
+std::unique_ptr<Lowered> lower_script(const Invocation &inv, const ScriptInput &script)
+{
+	const CommandLine &cl = inv.cl;
+	auto out = std::make_unique<Lowered>();
+
+	out->tapset_dirs = cl.all("I");
+	for (auto &d : out->tapset_dirs)
+		list_tapset_files(d, out->tapset_files);
+	bool maybe = mentions_mmio(script.text, script.args);
+	for (auto &f : out->tapset_files) {
+		std::string t;
+		maybe = maybe || (read_file(f, t) && mentions_mmio(t));
+	}
+	for (auto &e : cl.all("E"))
+		maybe = maybe || mentions_mmio(e, script.args);
+	if (!maybe)
+		pass_through(inv.argc, inv.argv, script.stdin_bytes());
+
+	// The module the lowered probes attach to.
+	out->runtime_ko = env_or("STAP_MMIO_RUNTIME", "");
+	LowerOptions lo;
+	lo.guru = inv.env.guru;
+	lo.module = out->runtime_ko.empty() ? "stap_mmio" : real_path(out->runtime_ko);
+	lo.session_name = script.path.empty() || script.from_stdin ? "<input>"
+								   : basename_of(script.path);
+	out->lowering = std::make_unique<MmioLowering>(lo);
+	MmioLowering &lowering = *out->lowering;
+
+	out->user = std::make_unique<SourceFile>(SourceFile{ script.name, script.text });
+	int groups = 0;
+	read_tapsets(inv.env, *out, groups);
+	try {
+		lowering.set_user(out->user.get(),
+				  parse_script(*out->user, script.args, inv.env, groups));
+	} catch (const ParseError &) {
+		pass_through(inv.argc, inv.argv, script.stdin_bytes());	// stap's parse error
+	}
+	refuse_mmio_in_E_scripts(inv, script, lo, groups);
+	if (!lowering.uses_mmio())
+		pass_through(inv.argc, inv.argv, script.stdin_bytes());
+
+	// -p1 prints the user's script, as stap parses it
+	out->last_pass = cl.last("p");
+	bool show_lowered = getenv("STAP_MMIO_SHOW_LOWERED") != nullptr;
+	if (out->last_pass == "1" && !show_lowered)
+		pass_through(inv.argc, inv.argv, script.stdin_bytes());
+
+	check_privilege_and_runtime(inv.env, lowering);
 	if (!lowering.lower()) {
+		DiagnosticPrinter printer;
 		std::cerr << printer.format_all(lowering.diagnostics()) << pass2_failed;
 		exit(1);
 	}
@@ -835,12 +868,16 @@ void check_target(const Invocation &inv, const Lowered &lw)
 // Stage 5: the lowered files, the real stap's command line, the runtime
 // loaded when the session runs here, and the real stap.
 
-[[noreturn]] void run_lowered(const Invocation &inv, const ScriptInput &script, const Lowered &lw)
-{
-	const CommandLine &cl = inv.cl;
-	const MmioLowering &lowering = *lw.lowering;
+// The files the real stap reads: a temporary directory with the lowered
+// script and, for each -I directory with a lowered alias, a copy of it.
+struct LoweredFiles {
+	std::string tmpdir;
+	std::vector<std::pair<std::string, std::string>> renames;	// tmp -> user's
+	std::map<std::string, std::string> dir_copy;	// -I DIR -> lowered copy
+};
 
-	// Write the lowered script (and lowered tapset copies).
+std::string make_temporary_directory()
+{
 	const char *tmp = getenv("TMPDIR");
 	std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/stap-mmio.XXXXXX";
 	std::vector<char> tb(tmpl.begin(), tmpl.end());
@@ -848,109 +885,133 @@ void check_target(const Invocation &inv, const Lowered &lw)
 	if (!mkdtemp(tb.data()))
 		fail(std::string("ERROR: stap-mmio: cannot make a temporary directory: ") +
 		     strerror(errno));
-	std::string tmpdir = tb.data();
-	std::vector<std::pair<std::string, std::string>> renames;
-	std::map<std::string, std::string> dir_copy;	// -I DIR -> lowered copy
-	for (auto &out : lowering.tapset_outputs()) {
+	return tb.data();
+}
+
+// A copy of tapset directory @d (the -I directory number @i) in @files.
+void copy_tapset_dir(const Lowered &lw, const std::string &d, size_t i, LoweredFiles &files)
+{
+	std::string copy = files.tmpdir + "/tapset" + std::to_string(i);
+	files.dir_copy[d] = copy;
+	files.renames.push_back({ copy, d });
+	for (auto &f : lw.tapset_files) {
+		if (f.compare(0, d.size() + 1, d + "/") != 0)
+			continue;
+		std::string dst = copy + f.substr(d.size()), text;
+		make_dirs(dst.substr(0, dst.rfind('/')));
+		if (read_file(f, text))
+			write_file(dst, text);
+	}
+}
+
+// Each lowered tapset file into a copy of its -I directory.
+void write_lowered_tapsets(const Lowered &lw, LoweredFiles &files)
+{
+	for (auto &out : lw.lowering->tapset_outputs()) {
 		for (size_t i = 0; i < lw.tapset_dirs.size(); i++) {
 			const std::string &d = lw.tapset_dirs[i];
 			if (out.first.compare(0, d.size() + 1, d + "/") != 0)
 				continue;
-			if (!dir_copy.count(d)) {
-				std::string copy = tmpdir + "/tapset" + std::to_string(i);
-				dir_copy[d] = copy;
-				renames.push_back({ copy, d });
-				for (auto &f : lw.tapset_files) {
-					if (f.compare(0, d.size() + 1, d + "/") != 0)
-						continue;
-					std::string dst = copy + f.substr(d.size()), text;
-					make_dirs(dst.substr(0, dst.rfind('/')));
-					if (read_file(f, text))
-						write_file(dst, text);
-				}
-			}
-			write_file(dir_copy[d] + out.first.substr(d.size()), out.second);
+			if (!files.dir_copy.count(d))
+				copy_tapset_dir(lw, d, i, files);
+			write_file(files.dir_copy[d] + out.first.substr(d.size()), out.second);
 			break;
 		}
 	}
-	if (const char *save = getenv("STAP_MMIO_SAVE"))
-		write_file(save, lowering.user_output());
+}
 
-	std::vector<std::string> args{ real_stap() };
+// -I for the project's tapset (unless it is the real stap's own), and the
+// uprobe define stap 5.1 needs on kernels >= 6.12.
+void add_tapset_and_defines(const Invocation &inv, std::vector<std::string> &args)
+{
 	std::string tapsetdir = env_or("STAP_MMIO_TAPSET", STAP_MMIO_TAPSETDIR);
-	std::string stap_own;
-	{
-		std::string rs = real_path(real_stap());
-		stap_own = real_path(rs.substr(0, rs.rfind('/')) + "/../share/systemtap/tapset");
-	}
+	std::string rs = real_path(real_stap());
+	std::string stap_own = real_path(rs.substr(0, rs.rfind('/')) + "/../share/systemtap/tapset");
 	if (real_path(tapsetdir) != stap_own) {
 		args.push_back("-I");
 		args.push_back(tapsetdir);
 	}
 	bool have_uprobe_define = false;
-	for (auto &d : cl.all("D"))
+	for (auto &d : inv.cl.all("D"))
 		have_uprobe_define = have_uprobe_define ||
 			d.compare(0, 34, "STAPCONF_UPROBE_UNREGISTER_EXPORTED") == 0;
-	if (!have_uprobe_define) {
-		// --remote: the targets' kernels are not known here; the define
-		// is right for every kernel where uprobe_unregister is exported,
-		// as it has been since its introduction
-		int has = cl.has("remote") ? 0 : inv.target->has_uprobe_unregister();
-		bool needed = has == 0 ||
-			(has < 0 && strverscmp(inv.target->base_release().c_str(), "6.12") >= 0);
-		std::string v = needed ? real_stap_version() : "";
-		if (needed && (v.empty() || strverscmp(v.c_str(), "5.1") <= 0))
-			args.push_back("-DSTAPCONF_UPROBE_UNREGISTER_EXPORTED");
-	}
-	for (auto &o : cl.options) {
+	if (have_uprobe_define)
+		return;
+	// --remote: the targets' kernels are not known here; the define is
+	// right for every kernel where uprobe_unregister is exported, as it
+	// has been since its introduction
+	SymbolPresence has = inv.cl.has("remote") ? SymbolPresence::absent
+						  : inv.target->has_uprobe_unregister();
+	bool needed = has == SymbolPresence::absent ||
+		(has == SymbolPresence::unknown &&
+		 strverscmp(inv.target->base_release().c_str(), "6.12") >= 0);
+	std::string v = needed ? real_stap_version() : "";
+	if (needed && (v.empty() || strverscmp(v.c_str(), "5.1") <= 0))
+		args.push_back("-DSTAPCONF_UPROBE_UNREGISTER_EXPORTED");
+}
+
+// The user's options (lowered -I copies in place of their directories),
+// then the lowered script and the script's arguments.
+void add_options_and_script(const Invocation &inv, const ScriptInput &script,
+			    const Lowered &lw, LoweredFiles &files,
+			    std::vector<std::string> &args)
+{
+	for (auto &o : inv.cl.options) {
 		if (o.name == "e")
 			continue;
 		if (o.name == "example" && script.example)
 			continue;	// the example's path is passed instead
-		if (o.name == "I" && dir_copy.count(o.arg)) {
+		if (o.name == "I" && files.dir_copy.count(o.arg)) {
 			args.push_back("-I");
-			args.push_back(dir_copy[o.arg]);
+			args.push_back(files.dir_copy[o.arg]);
 			continue;
 		}
 		for (auto &w : o.words())
 			args.push_back(w);
 	}
-	const std::string &lowered = lowering.user_output();
-	if (script.path.empty() || script.from_stdin) {
-		if (lowered.size() < 100000) {
-			args.push_back("-e");
-			args.push_back(lowered);
-			args.push_back("--");
-		} else {
-			std::string file = tmpdir + "/input.stp";
-			write_file(file, lowered);
-			renames.push_back({ file, "<input>" });
-			args.push_back("--");
-			args.push_back(file);
-		}
+	const std::string &lowered = lw.lowering->user_output();
+	bool inline_script = script.path.empty() || script.from_stdin;
+	if (inline_script && lowered.size() < 100000) {
+		args.insert(args.end(), { "-e", lowered, "--" });
 	} else {
-		std::string file = tmpdir + "/" + basename_of(script.path);
+		std::string file = files.tmpdir + "/" +
+			(inline_script ? "input.stp" : basename_of(script.path));
 		if (!write_file(file, lowered))
 			fail("ERROR: stap-mmio: cannot write " + file);
-		renames.push_back({ file, script.path });
-		args.push_back("--");
-		args.push_back(file);
+		files.renames.push_back({ file, inline_script ? "<input>" : script.path });
+		args.insert(args.end(), { "--", file });
 	}
-	for (auto &a : script.args)
-		args.push_back(a);
+	args.insert(args.end(), script.args.begin(), script.args.end());
+}
 
-	// Stage 5 here: the runtime must be loaded first.
-	bool run_here = (lw.last_pass.empty() || lw.last_pass == "5") && !cl.has("remote") &&
-		inv.target->is_running_kernel();
-	if (run_here && !exists("/sys/module/stap_mmio")) {
-		std::vector<std::string> load = lw.runtime_ko.empty()
-			? std::vector<std::string>{ "modprobe", "stap_mmio" }
-			: std::vector<std::string>{ "insmod", real_path(lw.runtime_ko) };
-		if (run_and_wait(load) != 0 && !exists("/sys/module/stap_mmio"))
-			fail("ERROR: kernel.mmio: cannot load the runtime module (" + load[0] + " " +
-			     load[1] + " failed)");
-	}
-	run_real(args, renames, tmpdir);
+// When the session runs here (pass 5 on the running kernel), the runtime
+// must be loaded first.
+void load_runtime_if_running_here(const Invocation &inv, const Lowered &lw)
+{
+	bool run_here = (lw.last_pass.empty() || lw.last_pass == "5") &&
+		!inv.cl.has("remote") && inv.target->is_running_kernel();
+	if (!run_here || exists("/sys/module/stap_mmio"))
+		return;
+	std::vector<std::string> load = lw.runtime_ko.empty()
+		? std::vector<std::string>{ "modprobe", "stap_mmio" }
+		: std::vector<std::string>{ "insmod", real_path(lw.runtime_ko) };
+	if (run_and_wait(load) != 0 && !exists("/sys/module/stap_mmio"))
+		fail("ERROR: kernel.mmio: cannot load the runtime module (" + load[0] + " " +
+		     load[1] + " failed)");
+}
+
+[[noreturn]] void run_lowered(const Invocation &inv, const ScriptInput &script, const Lowered &lw)
+{
+	LoweredFiles files;
+	files.tmpdir = make_temporary_directory();
+	write_lowered_tapsets(lw, files);
+	if (const char *save = getenv("STAP_MMIO_SAVE"))
+		write_file(save, lw.lowering->user_output());
+	std::vector<std::string> args{ real_stap() };
+	add_tapset_and_defines(inv, args);
+	add_options_and_script(inv, script, lw, files, args);
+	load_runtime_if_running_here(inv, lw);
+	run_real(args, files.renames, files.tmpdir);
 }
 
 } // namespace

@@ -39,7 +39,7 @@ proc translator_host_build {} {
     set w [translator_workdir]
     set t $TOP_SRCDIR/translator
     set pass {}
-    foreach f {token lexer preprocessor script_parser context_vars diagnostics mmio_probes listing command_line} {
+    foreach f {token lexer preprocessor script_parser context_vars diagnostics mmio_point mmio_address_point mmio_pci_point mmio_driver_point mmio_probes listing command_line} {
 	lappend pass $t/$f.cxx
     }
     set flags {-std=c++17 -O1 -g -Wall}

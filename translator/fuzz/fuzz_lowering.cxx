@@ -82,7 +82,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		at = nl == std::string::npos ? out.size() : nl + 1;
 	}
 	for (const MmioRange &r : lowering.ranges())
-		if (r.len == 0 || r.len - 1 > UINT64_MAX - r.addr || r.probe >= 256)
+		if (r.probe >= 256 ||
+		    (r.form == RangeForm::address && (r.len == 0 || r.len - 1 > UINT64_MAX - r.addr)) ||
+		    (r.form != RangeForm::address && r.len && r.len - 1 > UINT64_MAX - r.offset) ||
+		    (r.form != RangeForm::address && (r.bar < -1 || r.bar > 5)))
 			abort();
 
 	SourceFile again{ "<lowered>", out };

@@ -317,6 +317,12 @@ static void test_lowering()
 	CHECK(r.ok);
 	CHECK(contains(r.out, "next;  x = $ev->phys }\n"));
 
+}
+
+// What the rendering keeps: line numbers, token boundaries, limits.
+static void test_rendering()
+{
+	Result r;
 	// every line keeps its number, whatever the probes span
 	std::string multi = "probe\nkernel.mmio(1)\n.length(2)\n{\n$value\n}\n// end\n";
 	r = lower(multi);
@@ -439,7 +445,7 @@ static void test_diagnostics()
 	CHECK(contains(diag("probe kernel.mmio(1).length(\"4\") {}"),
 		       "length of kernel.mmio probe point must be a number, not a string"));
 	CHECK(contains(diag("probe kernel.mmio {}"),
-		       "semantic error: kernel.mmio probe point needs an address: kernel.mmio(ADDR): identifier 'kernel' at <input>:1:7"));
+		       "semantic error: kernel.mmio probe point needs an address, a device or a driver: kernel.mmio(ADDR), kernel.mmio.pci(DEVICE) or kernel.mmio.driver(NAME): identifier 'kernel' at <input>:1:7"));
 	CHECK(contains(diag("probe kernel.mmio(1).length {}"), "length of kernel.mmio probe point needs a value: .length(LEN)"));
 	CHECK(contains(diag("probe kernel.mmio(-5) {}"), "address of kernel.mmio probe point must not be negative"));
 	CHECK(contains(diag("probe kernel.mmio(1).sideways {}"),
@@ -451,7 +457,7 @@ static void test_diagnostics()
 	CHECK(contains(diag("probe kernel(1).mmio(1) {}"), "'kernel' takes no argument"));
 	CHECK_EQ(diag("probe kernel.mmio(1) { println($foo) }"),
 		 "semantic error: context variable '$foo' not available in kernel.mmio probes "
-		 "(alternatives: $addr $value $width $type $pc $virt $cpu $map_id $length $flags $seq $timestamp): "
+		 "(alternatives: $addr $value $width $type $pc $virt $cpu $map_id $length $flags $seq $timestamp $offset $bar $device $vendor $device_id $pci_dev): "
 		 "identifier '$foo' at <input>:1:32\n"
 		 "        source: probe kernel.mmio(1) { println($foo) }\n"
 		 "                                               ^\n\n");
@@ -516,6 +522,150 @@ static void test_command_line()
 	CHECK(o.words() == std::vector<std::string>({ "--privilege=stapdev" }));
 }
 
+// kernel.mmio.pci / kernel.mmio.driver: the ranges and the begin probe's
+// calls (the tapset's contract: bar -1 every memory BAR, length 0 to the
+// end of the BAR, devfn = device << 3 | function, "BB:DD.F" in domain 0).
+static void test_device_points()
+{
+	Result r = lower("probe kernel.mmio.pci(\"0000:00:03.0\").bar(0) { }\n");
+	CHECK(r.ok && r.uses && r.ranges.size() == 1);
+	CHECK(r.ranges[0].form == RangeForm::pci_slot && r.ranges[0].domain == 0 &&
+	      r.ranges[0].bus == 0 && r.ranges[0].devfn == 0x18 && r.ranges[0].bar == 0 &&
+	      r.ranges[0].offset == 0 && r.ranges[0].len == 0 && r.ranges[0].flags == 3);
+	CHECK(contains(r.out, "__mmio_add_pci(0, 0x0, 0x0, 0x18, 0, 0x0, 0x0, 3);"));
+	CHECK_EQ(line(r.out, 1), "probe module(\"stap_mmio\").function(\"stap_mmio_event\") "
+		 "{ if (!(__mmio_hit($ev, 0))) next;  }");
+	r = lower("probe kernel.mmio.pci(\"1f:1f.7\") { }");
+	CHECK(r.ok && r.ranges[0].domain == 0 && r.ranges[0].bus == 0x1f &&
+	      r.ranges[0].devfn == 0xff && r.ranges[0].bar == -1);
+	r = lower("probe kernel.mmio.pci(\"ffff:ff:00.1\").offset(0x10).length(4).write { }");
+	CHECK(r.ok && contains(r.out, "__mmio_add_pci(0, 0xffff, 0xff, 0x1, -1, 0x10, 0x4, 2);"));
+	r = lower("probe kernel.mmio.pci(0x1234, 0x11e8).offset(0x80) { }");
+	CHECK(r.ok && r.ranges[0].form == RangeForm::pci_id && r.ranges[0].vendor == 0x1234 &&
+	      r.ranges[0].device == 0x11e8);
+	CHECK(contains(r.out, "__mmio_add_pci_id(0, 0x1234, 0x11e8, -1, 0x80, 0x0, 3);"));
+	r = lower("probe kernel.mmio.driver(\"e1000\").map, kernel.mmio.driver(\"e1000\").unmap { }\n"
+		  "probe kernel.mmio.driver(\"sdhci-pci\").bar(1).length(0x100).read { }");
+	CHECK(r.ok && r.ranges.size() == 3 && r.ranges[0].form == RangeForm::driver &&
+	      r.ranges[0].driver == "e1000" && r.ranges[0].flags == 4);
+	CHECK(contains(r.out, "__mmio_add_driver(0, \"e1000\", -1, 0x0, 0x0, 4); "
+			      "__mmio_add_driver(1, \"e1000\", -1, 0x0, 0x0, 4); "
+			      "__mmio_add_driver(2, \"sdhci-pci\", 1, 0x0, 0x100, 1);"));
+	CHECK(contains(line(r.out, 1), "(__mmio_hit($ev, 0) && $ev->type == 3) || "
+				       "(__mmio_hit($ev, 1) && $ev->type == 4)"));
+	// ?, !, if (cond), mixed with the address form
+	r = lower("global on\nprobe kernel.mmio.driver(\"e1000\") ?, kernel.mmio(1) ? if (on) { }");
+	CHECK(r.ok && r.ranges.size() == 2 && contains(line(r.out, 2), "function(\"stap_mmio_event\")? {"));
+	r = lower("probe kernel.mmio.pci(\"00:03.0\")!, kernel.mmio.driver(\"x\") { }");
+	CHECK(r.ok && r.ranges.size() == 1 && r.ranges[0].form == RangeForm::pci_slot);
+	// script arguments: the glue names them, so stap sees them used
+	r = lower("probe kernel.mmio.driver(@1).bar($2) { }", { "e1000", "0" });
+	CHECK(r.ok && r.ranges[0].driver == "e1000" && r.ranges[0].bar == 0);
+	CHECK(contains(r.out, "__mmio_add_driver(0, @1, $2, 0x0, 0x0, 3);"));
+	r = lower("probe kernel.mmio.pci(@1).offset($2).length($3) { }", { "00:03.0", "16", "4" });
+	CHECK(r.ok && contains(r.out, "__mmio_add_pci(0, 0x0 + 0 * strlen(@1), 0x0, 0x18, -1, $2, $3, 3);"));
+	r = lower("probe kernel.mmio.pci($1, $2) { }", { "0x8086", "0x100e" });
+	CHECK(r.ok && contains(r.out, "__mmio_add_pci_id(0, $1, $2, -1, 0x0, 0x0, 3);"));
+	// macros and aliases
+	r = lower("@define NIC %( \"0000:00:03.0\" %)\nprobe kernel.mmio.pci(@NIC).bar(0) { }");
+	CHECK(r.ok && r.ranges.size() == 1 && r.ranges[0].devfn == 0x18);
+	r = lower("probe nic = kernel.mmio.driver(\"e1000\").bar(0) { }\nprobe nic { println($offset) }");
+	CHECK(r.ok && r.ranges.size() == 1 && contains(line(r.out, 2), "println($ev->bar_offset)"));
+}
+
+// The BAR's context variables, in every kernel.mmio probe.
+static void test_bar_context_vars()
+{
+	Result r = lower("probe kernel.mmio(1) { println($offset, $bar, $device, $vendor, $device_id) }");
+	CHECK(r.ok && contains(r.out, "println($ev->bar_offset, $ev->bar, "
+				      "__mmio_pci_name($ev->pci_dev), $ev->vendor, $ev->device_id)"));
+	r = lower("probe kernel.mmio.driver(\"e1000\") { x = $device$; y = $bar$ }");
+	CHECK(r.ok && contains(r.out, "x = (\"\\\"\" . __mmio_pci_name($ev->pci_dev) . \"\\\"\"); "
+				      "y = $ev->bar$ }"));
+	r = lower("probe kernel.mmio(1) { $offset = 4 }", {}, true);
+	CHECK(!r.ok && contains(r.diags, "semantic error: context variable '$offset' of kernel.mmio "
+					 "probes cannot be written: identifier '$offset' at <input>:1:24"));
+	r = lower("probe kernel.mmio(1) { if (@defined($device)) println($device) }");
+	CHECK(r.ok && contains(r.out, "if (@defined($ev->pci_dev)) println(__mmio_pci_name($ev->pci_dev))"));
+}
+
+// One line per wrong point, at the point's first token.
+static void test_device_diagnostics()
+{
+	const char *at = ": identifier 'kernel' at <input>:1:7\n";
+	struct { const char *src, *message; } cases[] = {
+		{ "kernel.mmio.pci", "kernel.mmio.pci probe point needs a device: "
+		  "kernel.mmio.pci(\"DDDD:BB:DD.F\") or kernel.mmio.pci(VENDOR, DEVICE)" },
+		{ "kernel.mmio.pci(\"0000:00:3.0x\")", "malformed PCI address \"0000:00:3.0x\" in "
+		  "kernel.mmio.pci probe point (expected \"DDDD:BB:DD.F\" or \"BB:DD.F\", hexadecimal)" },
+		{ "kernel.mmio.pci(\"03.0\")", "malformed PCI address \"03.0\"" },
+		{ "kernel.mmio.pci(\"0:0:0:03.0\")", "malformed PCI address \"0:0:0:03.0\"" },
+		{ "kernel.mmio.pci(\"00::03.0\")", "malformed PCI address \"00::03.0\"" },
+		{ "kernel.mmio.pci(\"0000:100:03.0\")", "PCI bus 0x100 out of range in "
+		  "kernel.mmio.pci probe point (0 to 0xff)" },
+		{ "kernel.mmio.pci(\"00:20.0\")", "PCI device 0x20 out of range in kernel.mmio.pci "
+		  "probe point (0 to 0x1f)" },
+		{ "kernel.mmio.pci(\"00:03.8\")", "PCI function 0x8 out of range in kernel.mmio.pci "
+		  "probe point (0 to 0x7)" },
+		{ "kernel.mmio.pci(\"10000:00:03.0\")", "PCI domain 0x10000 out of range in "
+		  "kernel.mmio.pci probe point (0 to 0xffff)" },
+		{ "kernel.mmio.pci(0x1234)", "kernel.mmio.pci probe point takes a device address "
+		  "string or a vendor and a device ID" },
+		{ "kernel.mmio.pci(1, 2, 3)", "kernel.mmio.pci probe point takes a device address" },
+		{ "kernel.mmio.pci(0x10000, 1)", "vendor ID of kernel.mmio.pci probe point must be "
+		  "a 16-bit number (0 to 0xffff)" },
+		{ "kernel.mmio.pci(1, -1)", "device ID of kernel.mmio.pci probe point must be a "
+		  "16-bit number (0 to 0xffff)" },
+		{ "kernel.mmio.pci(1, \"2\")", "device ID of kernel.mmio.pci probe point must be a "
+		  "number, not a string" },
+		{ "kernel.mmio.pci(\"00:03.0\").bar(6)", "BAR of kernel.mmio.pci probe point must "
+		  "be 0 to 5" },
+		{ "kernel.mmio.pci(\"00:03.0\").bar(-1)", "BAR of kernel.mmio.pci probe point must "
+		  "be 0 to 5" },
+		{ "kernel.mmio.pci(\"00:03.0\").bar", "BAR of kernel.mmio.pci probe point needs a "
+		  "value: .bar(N)" },
+		{ "kernel.mmio.pci(\"00:03.0\").offset(-4)", "offset of kernel.mmio.pci probe point "
+		  "must not be negative" },
+		{ "kernel.mmio.pci(\"00:03.0\").offset(\"4\")", "offset of kernel.mmio.pci probe "
+		  "point must be a number, not a string" },
+		{ "kernel.mmio.pci(\"00:03.0\").length(0)", "length of kernel.mmio.pci probe point "
+		  "must be positive" },
+		{ "kernel.mmio.pci(\"00:03.0\").offset(0xffffffffffffffff).length(2)",
+		  "range of kernel.mmio.pci probe point wraps past the end of the address space" },
+		{ "kernel.mmio.pci(\"00:03.0\").length(4).offset(0)", "unknown kernel.mmio.pci probe "
+		  "point suffix 'offset' (expected .bar(N), .offset(OFF), .length(LEN) in this "
+		  "order then one of .read .write .map .unmap)" },
+		{ "kernel.mmio.driver", "kernel.mmio.driver probe point needs a driver name: "
+		  "kernel.mmio.driver(\"NAME\")" },
+		{ "kernel.mmio.driver(\"\")", "driver name of kernel.mmio.driver probe point must "
+		  "not be empty" },
+		{ "kernel.mmio.driver(1)", "driver name of kernel.mmio.driver probe point must be a "
+		  "string, not a number" },
+		{ "kernel.mmio.driver(\"e1000 x\")", "driver name \"e1000 x\" of kernel.mmio.driver "
+		  "probe point cannot name a driver (no blanks, '/' or control characters)" },
+		{ "kernel.mmio.driver(\"e1000\").bar(9)", "BAR of kernel.mmio.driver probe point "
+		  "must be 0 to 5" },
+		{ "kernel.mmio.driver(\"e1000\").read(1)", "'read' takes no argument in a "
+		  "kernel.mmio.driver probe point" },
+		{ "kernel.mmio(1).bar(0)", "unknown kernel.mmio probe point suffix 'bar' (expected "
+		  ".length(LEN) then one of .read .write .map .unmap)" },
+		{ "kernel.mmio(1, 2)", "kernel.mmio probe point takes one address: kernel.mmio(ADDR)" },
+		{ "kernel.mmio(1).length(2, 3)", "length of kernel.mmio probe point takes one value: "
+		  ".length(LEN)" },
+		{ "kernel.mmio.dev(\"x\")", "kernel.mmio probe point needs an address, a device or a "
+		  "driver" },
+	};
+	for (auto &c : cases) {
+		std::string d = diag(std::string("probe ") + c.src + " { }");
+		bool ok = d.compare(0, 16, "semantic error: ") == 0 &&
+			  d.find(c.message) == 16 && d.find(at) != std::string::npos &&
+			  d.find("semantic error", 1) == std::string::npos;
+		check(ok, c.src, __FILE__, __LINE__);
+		if (!ok)
+			std::cerr << "  got: " << d;
+	}
+}
+
 int main()
 {
 	test_lexer();
@@ -523,9 +673,13 @@ int main()
 	test_preprocessor();
 	test_detection();
 	test_lowering();
+	test_rendering();
 	test_context_vars();
 	test_aliases();
 	test_diagnostics();
+	test_device_points();
+	test_bar_context_vars();
+	test_device_diagnostics();
 	test_command_line();
 	std::cout << "unit_tests: " << passed << " passed, " << failed << " failed\n";
 	return failed ? 1 : 0;

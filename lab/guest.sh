@@ -101,7 +101,7 @@ stapsh_args() {
 	local stage=$1 i=0 spec sock name
 	: >"$stage/stapsh"
 	((${#RUN_STAPSH[@]})) || return 0
-	QEMU_ARGS+=(-device virtio-serial-pci,id=stapsh_vser)
+	QEMU_ARGS+=(-device "virtio-serial-pci,id=stapsh_vser")
 	for spec in "${RUN_STAPSH[@]}"; do
 		sock=${spec%%:*}
 		name=org.systemtap.stapsh.$i

@@ -20,11 +20,13 @@
  */
 #ifdef __KERNEL__
 #include <linux/stddef.h>
+#include <linux/kernel.h>
 #include <linux/kprobes.h>
 #define EMU_NOKPROBE(f)	NOKPROBE_SYMBOL(f)
 #else
 #define EMU_NOKPROBE(f)
 #include <stddef.h>
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #endif
 #include "mmio_emulate.h"
 
@@ -192,7 +194,7 @@ static const struct emu_form emu_forms[] = {
 	FORM(3, 0x39, 0x39, ANY_REG, ENC_VEX, H_STORE, K_VEC, K_NONE),
 };
 
-#define EMU_NFORMS	(sizeof(emu_forms) / sizeof(emu_forms[0]))
+#define EMU_NFORMS	ARRAY_SIZE(emu_forms)
 
 static const struct emu_form *emu_find(const struct mmio_insn *in)
 {

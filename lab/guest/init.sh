@@ -38,7 +38,10 @@ fi
 # the port as its stdin loses what the host sends while it exits.  No
 # udev here: the /dev/virtio-ports/NAME links are made from sysfs.
 if [ -s "$STAGE/stapsh" ]; then
-	stapsh=$(command -v stapsh || ls /usr/lib/systemtap/stapsh /usr/libexec/systemtap/stapsh 2>/dev/null | head -n1)
+	stapsh=$(command -v stapsh) ||
+		for stapsh in /usr/lib/systemtap/stapsh /usr/libexec/systemtap/stapsh; do
+			[ -x "$stapsh" ] && break
+		done
 	mkdir -p /dev/virtio-ports
 	while read -r name; do
 		for p in /sys/class/virtio-ports/*; do

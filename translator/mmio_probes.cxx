@@ -306,7 +306,7 @@ std::string MmioLowering::filter_expression(const std::vector<Point> &pts,
 		point_cond = keys[0].first;
 	std::string expr;
 	for (size_t g = 0; g < keys.size(); g++) {
-		std::string e = "__mmio_hit($ev, " + std::to_string(ks[g]) + ")";
+		std::string e = "__mmio_probe_hit(" + std::to_string(ks[g]) + ")";
 		if (keys[g].second != EventKind::access)
 			e += " && $ev->type == " + std::to_string(int(keys[g].second));
 		if (keys.size() > 1 && !keys[g].first.empty())
@@ -366,6 +366,8 @@ bool MmioLowering::rewrite_context_variable(Unit &u, size_t i, bool written, boo
 		error("write to target variable not permitted; need stap -g", t);
 		return false;
 	}
+	if (!in_defined && name == "timestamp")
+		reads_timestamp_ = true;
 	// inside @defined( ) the field itself: defined where the runtime has it
 	u.repl[i] = in_defined ? std::string("$ev->") + cv->field + suffix
 			       : context_var_expression(*cv, !suffix.empty());
@@ -652,8 +654,12 @@ std::string MmioLowering::session_glue() const
 {
 	std::string glue = "probe begin(-9223372036854775808) { __mmio_open(" +
 		quote(opts_.session_name) + ");";
-	for (auto &r : ranges_)
+	for (auto r : ranges_) {
+		// the runtime timestamps accesses only for scripts that read it
+		if (!reads_timestamp_)
+			r.flags |= STAP_MMIO_RANGE_NO_TIMESTAMP;
 		glue += " " + glue_call(r) + ";";
+	}
 	glue += " __mmio_start() }\n";
 	glue += "probe end(9223372036854775807), error { __mmio_close() }\n";
 	// the runtime arms the session once this probe answers (SystemTap
@@ -670,6 +676,7 @@ bool MmioLowering::lower()
 	diags_.clear();
 	ranges_.clear();
 	next_k_ = 0;
+	reads_timestamp_ = false;
 	for (auto &u : units_)
 		u->repl.clear();
 	// aliases first, so their checks are known where they are used

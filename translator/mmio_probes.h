@@ -100,6 +100,7 @@ private:
 	TokenPtr first_tok_;
 	const Script *cur_script_ = nullptr;
 	bool uses_found_ = false;
+	bool reads_timestamp_ = false;	// some kernel.mmio body reads $timestamp
 };
 
 } // namespace stapmmio

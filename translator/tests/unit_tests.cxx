@@ -260,16 +260,21 @@ static void test_lowering()
 	CHECK_EQ(line(r.out, 1), "global n");
 	CHECK_EQ(line(r.out, 2),
 		 "probe module(\"stap_mmio\").function(\"stap_mmio_event\") "
-		 "{ if (!(__mmio_hit($ev, 0))) next; ");
+		 "{ if (!(__mmio_probe_hit(0))) next; ");
 	CHECK_EQ(line(r.out, 3), "  printf(\"%x %d\\n\", $ev->phys, $ev->value)");
 	CHECK_EQ(line(r.out, 4), "  n++ }");
 	CHECK_EQ(line(r.out, 5), "probe timer.s(1) { exit() }");
 	CHECK_EQ(line(r.out, 6),
 		 "probe begin(-9223372036854775808) { __mmio_open(\"t\"); "
-		 "__mmio_add(0, 0xfea00000, 0x4, 2); __mmio_start() }");
+		 "__mmio_add(0, 0xfea00000, 0x4, 18); __mmio_start() }");
 	CHECK_EQ(line(r.out, 7), "probe end(9223372036854775807), error { __mmio_close() }");
 	CHECK_EQ(line(r.out, 8), "probe module(\"stap_mmio\").function(\"stap_mmio_sync\") "
 		 "{ __mmio_sync($ev) }");
+	// ranges say their probes never read $timestamp (flag 16) unless one does
+	r = lower("probe kernel.mmio(0x1000) { }\nprobe kernel.mmio(0x2000).write { println($timestamp) }");
+	CHECK(r.ok && contains(r.out, "__mmio_add(0, 0x1000, 0x1, 3); __mmio_add(1, 0x2000, 0x1, 2);"));
+	r = lower("probe kernel.mmio(0x1000) { if (@defined($timestamp)) println(1) }");
+	CHECK(r.ok && contains(r.out, "__mmio_add(0, 0x1000, 0x1, 19);"));
 
 	// defaults, flags, one K per probe, several points share it
 	r = lower("probe kernel.mmio(16), kernel.mmio(0x20).length(2).read {}\n"
@@ -282,8 +287,8 @@ static void test_lowering()
 	CHECK(r.ranges[2].probe == 1 && r.ranges[2].addr == 8 && r.ranges[2].flags == 4);
 	CHECK(r.ranges[3].probe == 2 && r.ranges[3].flags == 4);
 	CHECK(r.ranges[4].probe == 3 && r.ranges[4].addr == 0 && r.ranges[4].len == 16 && r.ranges[4].flags == 2);
-	CHECK(contains(line(r.out, 2), "__mmio_hit($ev, 1) && $ev->type == 3"));
-	CHECK(contains(line(r.out, 3), "__mmio_hit($ev, 2) && $ev->type == 4"));
+	CHECK(contains(line(r.out, 2), "__mmio_probe_hit(1) && $ev->type == 3"));
+	CHECK(contains(line(r.out, 3), "__mmio_probe_hit(2) && $ev->type == 4"));
 
 	// the last byte of the address space, and negative zero
 	CHECK(lower("probe kernel.mmio(0xffffffffffffffff) {}").ok);
@@ -294,13 +299,13 @@ static void test_lowering()
 	// different conditions: one K each, the conditions move into the filter
 	r = lower("global on\nprobe kernel.mmio(1) ?, kernel.mmio(2) ? if (on) { }\n");
 	CHECK(r.ok && r.ranges.size() == 2 && r.ranges[1].probe == 1);
-	CHECK(contains(line(r.out, 2), "function(\"stap_mmio_event\")? { if (!((__mmio_hit($ev, 0)) || (__mmio_hit($ev, 1) && (on)))) next;"));
+	CHECK(contains(line(r.out, 2), "function(\"stap_mmio_event\")? { if (!((__mmio_probe_hit(0)) || (__mmio_probe_hit(1) && (on)))) next;"));
 	r = lower("global on\nprobe kernel.{mmio(1), mmio(2)} ? if (on) { }\n");
 	CHECK(r.ok);
 	CHECK(contains(line(r.out, 2), "function(\"stap_mmio_event\")? if (on) {"));
 	r = lower("global on\nprobe kernel.mmio(1), kernel.mmio(2) if (on > 1) { }\n");
 	CHECK(r.ok);
-	CHECK(contains(line(r.out, 2), "(__mmio_hit($ev, 0)) || (__mmio_hit($ev, 1) && (on > 1))"));
+	CHECK(contains(line(r.out, 2), "(__mmio_probe_hit(0)) || (__mmio_probe_hit(1) && (on > 1))"));
 	CHECK_EQ(r.ranges.size(), 2u);
 	// '!': a sufficient point that resolves ends the list
 	r = lower("probe kernel.mmio(1)!, kernel.mmio(2) { }\n");
@@ -310,7 +315,7 @@ static void test_lowering()
 	r = lower("probe kernel.mmio($1).length($2) { }", { "0x1000", "010" });
 	CHECK(r.ok && r.ranges.size() == 1 && r.ranges[0].addr == 0x1000 && r.ranges[0].len == 8);
 	// the glue refers to the arguments too, so stap sees them used
-	CHECK(contains(r.out, "__mmio_add(0, $1, $2, 3);"));
+	CHECK(contains(r.out, "__mmio_add(0, $1, $2, 19);"));
 	// a comment begun in a pasted argument swallows the user's text after
 	// the reference; re-emitting the argument must not bring that back
 	r = lower("probe kernel.mmio(1) { x = $1 kernel.mmio */ }", { "$addr /*" });
@@ -397,7 +402,7 @@ static void test_aliases()
 	CHECK(r.ok && r.uses);
 	CHECK_EQ(line(r.out, 1),
 		 "probe myregs = module(\"stap_mmio\").function(\"stap_mmio_event\") "
-		 "{ if (!(__mmio_hit($ev, 0))) next;  name = \"r\" }");
+		 "{ if (!(__mmio_probe_hit(0))) next;  name = \"r\" }");
 	CHECK_EQ(line(r.out, 2), "probe myregs { println(name, $ev->phys) }");
 	CHECK(r.ranges.size() == 1 && r.ranges[0].len == 0x100);
 	// an alias nobody uses arms nothing
@@ -419,7 +424,7 @@ static void test_aliases()
 	CHECK(!r.ok && contains(r.diags, "write a separate probe for 'dev.*'"));
 	// epilogue aliases filter in the user's body, which runs first
 	r = lower("probe e += kernel.mmio(1) {}\nprobe e { println($pc) }\n");
-	CHECK(r.ok && contains(line(r.out, 2), "probe e { if (!(__mmio_hit($ev, 0))) next;  println($ev->pc) }"));
+	CHECK(r.ok && contains(line(r.out, 2), "probe e { if (!(__mmio_probe_hit(0))) next;  println($ev->pc) }"));
 	r = lower("probe a = kernel.mmio(1) {}\nprobe a.read { }\n");
 	CHECK(!r.ok && contains(r.diags, "semantic error: kernel.mmio alias 'a' takes no suffixes: identifier 'a' at <input>:2:7"));
 }
@@ -532,27 +537,27 @@ static void test_device_points()
 	CHECK(r.ranges[0].form == RangeForm::pci_slot && r.ranges[0].domain == 0 &&
 	      r.ranges[0].bus == 0 && r.ranges[0].devfn == 0x18 && r.ranges[0].bar == 0 &&
 	      r.ranges[0].offset == 0 && r.ranges[0].len == 0 && r.ranges[0].flags == 3);
-	CHECK(contains(r.out, "__mmio_add_pci(0, 0x0, 0x0, 0x18, 0, 0x0, 0x0, 3);"));
+	CHECK(contains(r.out, "__mmio_add_pci(0, 0x0, 0x0, 0x18, 0, 0x0, 0x0, 19);"));
 	CHECK_EQ(line(r.out, 1), "probe module(\"stap_mmio\").function(\"stap_mmio_event\") "
-		 "{ if (!(__mmio_hit($ev, 0))) next;  }");
+		 "{ if (!(__mmio_probe_hit(0))) next;  }");
 	r = lower("probe kernel.mmio.pci(\"1f:1f.7\") { }");
 	CHECK(r.ok && r.ranges[0].domain == 0 && r.ranges[0].bus == 0x1f &&
 	      r.ranges[0].devfn == 0xff && r.ranges[0].bar == -1);
 	r = lower("probe kernel.mmio.pci(\"ffff:ff:00.1\").offset(0x10).length(4).write { }");
-	CHECK(r.ok && contains(r.out, "__mmio_add_pci(0, 0xffff, 0xff, 0x1, -1, 0x10, 0x4, 2);"));
+	CHECK(r.ok && contains(r.out, "__mmio_add_pci(0, 0xffff, 0xff, 0x1, -1, 0x10, 0x4, 18);"));
 	r = lower("probe kernel.mmio.pci(0x1234, 0x11e8).offset(0x80) { }");
 	CHECK(r.ok && r.ranges[0].form == RangeForm::pci_id && r.ranges[0].vendor == 0x1234 &&
 	      r.ranges[0].device == 0x11e8);
-	CHECK(contains(r.out, "__mmio_add_pci_id(0, 0x1234, 0x11e8, -1, 0x80, 0x0, 3);"));
+	CHECK(contains(r.out, "__mmio_add_pci_id(0, 0x1234, 0x11e8, -1, 0x80, 0x0, 19);"));
 	r = lower("probe kernel.mmio.driver(\"e1000\").map, kernel.mmio.driver(\"e1000\").unmap { }\n"
 		  "probe kernel.mmio.driver(\"sdhci-pci\").bar(1).length(0x100).read { }");
 	CHECK(r.ok && r.ranges.size() == 3 && r.ranges[0].form == RangeForm::driver &&
 	      r.ranges[0].driver == "e1000" && r.ranges[0].flags == 4);
-	CHECK(contains(r.out, "__mmio_add_driver(0, \"e1000\", -1, 0x0, 0x0, 4); "
-			      "__mmio_add_driver(1, \"e1000\", -1, 0x0, 0x0, 4); "
-			      "__mmio_add_driver(2, \"sdhci-pci\", 1, 0x0, 0x100, 1);"));
-	CHECK(contains(line(r.out, 1), "(__mmio_hit($ev, 0) && $ev->type == 3) || "
-				       "(__mmio_hit($ev, 1) && $ev->type == 4)"));
+	CHECK(contains(r.out, "__mmio_add_driver(0, \"e1000\", -1, 0x0, 0x0, 20); "
+			      "__mmio_add_driver(1, \"e1000\", -1, 0x0, 0x0, 20); "
+			      "__mmio_add_driver(2, \"sdhci-pci\", 1, 0x0, 0x100, 17);"));
+	CHECK(contains(line(r.out, 1), "(__mmio_probe_hit(0) && $ev->type == 3) || "
+				       "(__mmio_probe_hit(1) && $ev->type == 4)"));
 	// ?, !, if (cond), mixed with the address form
 	r = lower("global on\nprobe kernel.mmio.driver(\"e1000\") ?, kernel.mmio(1) ? if (on) { }");
 	CHECK(r.ok && r.ranges.size() == 2 && contains(line(r.out, 2), "function(\"stap_mmio_event\")? {"));
@@ -561,11 +566,11 @@ static void test_device_points()
 	// script arguments: the glue names them, so stap sees them used
 	r = lower("probe kernel.mmio.driver(@1).bar($2) { }", { "e1000", "0" });
 	CHECK(r.ok && r.ranges[0].driver == "e1000" && r.ranges[0].bar == 0);
-	CHECK(contains(r.out, "__mmio_add_driver(0, @1, $2, 0x0, 0x0, 3);"));
+	CHECK(contains(r.out, "__mmio_add_driver(0, @1, $2, 0x0, 0x0, 19);"));
 	r = lower("probe kernel.mmio.pci(@1).offset($2).length($3) { }", { "00:03.0", "16", "4" });
-	CHECK(r.ok && contains(r.out, "__mmio_add_pci(0, 0x0 + 0 * strlen(@1), 0x0, 0x18, -1, $2, $3, 3);"));
+	CHECK(r.ok && contains(r.out, "__mmio_add_pci(0, 0x0 + 0 * strlen(@1), 0x0, 0x18, -1, $2, $3, 19);"));
 	r = lower("probe kernel.mmio.pci($1, $2) { }", { "0x8086", "0x100e" });
-	CHECK(r.ok && contains(r.out, "__mmio_add_pci_id(0, $1, $2, -1, 0x0, 0x0, 3);"));
+	CHECK(r.ok && contains(r.out, "__mmio_add_pci_id(0, $1, $2, -1, 0x0, 0x0, 19);"));
 	// macros and aliases
 	r = lower("@define NIC %( \"0000:00:03.0\" %)\nprobe kernel.mmio.pci(@NIC).bar(0) { }");
 	CHECK(r.ok && r.ranges.size() == 1 && r.ranges[0].devfn == 0x18);

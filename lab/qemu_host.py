@@ -15,6 +15,10 @@ controller: serves the guest's lab-ctl requests, which arrive over the
                      appends "RAW-SIZE STAGE/mtree.N" to STAGE/windows;
                      "TRACE on|off SECONDS" is appended to LOG
     MARK TEXT        appends "RAW-SIZE TEXT" to STAGE/marks
+    EXECLOG on|off   QEMU's log of every guest instruction executed (one
+                     instruction per translation block) into
+                     STAGE/../qemu-exec.N.log, N counting the windows:
+                     what testsuite/bench/exec-profile reads
   RAW is QEMU's trace log: its size places each window and mark in it.
   Runs until the guest's side of ttyS1 closes (QEMU exits).
 
@@ -227,6 +231,19 @@ class Qmp:
     def trace(self, on):
         self.call("trace-event-set-state", name=TRACE_EVENTS, enable=on)
 
+    def hmp(self, command):
+        return self.call("human-monitor-command", **{"command-line": command})
+
+    def exec_log(self, path):
+        """Log each guest instruction to @path; None: stop."""
+        if path is None:
+            self.hmp("log none")
+            self.hmp("singlestep off")
+            return
+        self.hmp("singlestep on")
+        self.hmp("logfile " + path)
+        self.hmp("log exec,nochain")
+
     def memory_map(self):
         return self.call("human-monitor-command", **{"command-line": "info mtree -f"})
 
@@ -248,7 +265,7 @@ def controller(tmp, raw, stage, log, t0):
     qmp = Qmp(tmp)
     ctl = Channel(os.open(os.path.join(tmp, "ctl.out"), os.O_RDONLY))
     ack = open(os.path.join(tmp, "ctl.in"), "w", encoding="latin-1")
-    windows = 0
+    windows = exec_logs = 0
     while True:
         line = ctl.readline()
         if line == "":
@@ -270,6 +287,10 @@ def controller(tmp, raw, stage, log, t0):
                     windows += 1
                 qmp.trace(arg == "on")
                 append(log, "TRACE %s %s" % (arg, elapsed()))
+            elif verb == "EXECLOG" and arg in ("on", "off"):
+                path = os.path.join(stage, "..", "qemu-exec.%d.log" % exec_logs)
+                qmp.exec_log(path if arg == "on" else None)
+                exec_logs += arg == "on"
             elif verb == "MARK":
                 append(os.path.join(stage, "marks"), "%d %s" % (raw_size(), arg))
             else:

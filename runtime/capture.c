@@ -344,11 +344,12 @@ void smmio_capture_before(struct smmio_cpu_state *st, struct pt_regs *regs)
 void smmio_emit_stepped(struct smmio_cpu_state *st, struct pt_regs *regs,
 			u32 flags)
 {
+	const struct smmio_dispatch *d = smmio_dispatch_now();
 	struct stap_mmio_event ev;
 
 	smmio_send_pending_map(st->span->map);
-	smmio_event_init(&ev, st->span, regs, st->fault_addr, st->ip, st->dec->raw,
-			 st->dec->insn.length);
+	smmio_event_init(&ev, d, st->span, regs, st->fault_addr, st->ip,
+			 st->dec->raw, st->dec->insn.length);
 	memset(ev.value_hi, 0, sizeof(ev.value_hi));
 	flags |= st->dec->ev_flags;
 	ev.width = st->dec->insn.width;
@@ -360,7 +361,7 @@ void smmio_emit_stepped(struct smmio_cpu_state *st, struct pt_regs *regs,
 			ev.flags |= STAP_MMIO_EV_VALUE_UNKNOWN;
 			smmio_count(SMMIO_VALUE_UNKNOWN);
 		}
-		smmio_deliver_access(st->span->map, &ev);
+		smmio_deliver_access(d, &ev);
 	}
 	if (st->role & MMIO_ACC_WRITE) {
 		ev.type = STAP_MMIO_WRITE;
@@ -381,24 +382,25 @@ void smmio_emit_stepped(struct smmio_cpu_state *st, struct pt_regs *regs,
 			ev.flags |= STAP_MMIO_EV_VALUE_UNKNOWN;
 			smmio_count(SMMIO_VALUE_UNKNOWN);
 		}
-		smmio_deliver_access(st->span->map, &ev);
+		smmio_deliver_access(d, &ev);
 	}
 }
 
 /* An instruction the decoder does not know: one UNKNOWN event. */
 void smmio_emit_unknown(struct smmio_cpu_state *st, struct pt_regs *regs)
 {
+	const struct smmio_dispatch *d = smmio_dispatch_now();
 	struct stap_mmio_event ev;
 
 	smmio_send_pending_map(st->span->map);
-	smmio_event_init(&ev, st->span, regs, st->fault_addr, st->ip, st->dec->raw,
-			 st->dec->raw_len);
+	smmio_event_init(&ev, d, st->span, regs, st->fault_addr, st->ip,
+			 st->dec->raw, st->dec->raw_len);
 	memset(ev.value_hi, 0, sizeof(ev.value_hi));
 	ev.type = STAP_MMIO_UNKNOWN;
 	ev.flags = STAP_MMIO_EV_VALUE_UNKNOWN;
 	ev.value = 0;
 	smmio_count(SMMIO_UNKNOWN);
-	smmio_deliver_access(st->span->map, &ev);
+	smmio_deliver_access(d, &ev);
 }
 
 NOKPROBE_SYMBOL(smmio_save_xmm);

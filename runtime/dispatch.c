@@ -210,25 +210,15 @@ void smmio_deliver(struct stap_mmio_event *ev, const struct smmio_dispatch *d,
 }
 
 /*
- * The dispatch table of the moment, for a caller under RCU (of any
- * flavour: the fault path has interrupts off); may be NULL.
+ * Deliver one access (its mapping's MAP event went out first:
+ * smmio_send_pending_map()) through @d, the table the caller fetched
+ * with smmio_dispatch_now().  Fault path, under RCU.
  */
-static __always_inline const struct smmio_dispatch *smmio_dispatch_now(void)
-{
-	return rcu_dereference_check(smmio_dispatch, rcu_read_lock_any_held());
-}
-
-/*
- * Deliver one access of the mapping @map (its MAP event went out first:
- * smmio_send_pending_map()).  Fault path, under RCU.
- */
-void smmio_deliver_access(struct smmio_mapping *map,
+void smmio_deliver_access(const struct smmio_dispatch *d,
 			  struct stap_mmio_event *ev)
 {
-	const struct smmio_dispatch *d;
 	u32 want;
 
-	d = smmio_dispatch_now();
 	if (!d)
 		return;
 	switch (ev->type) {

@@ -27,10 +27,12 @@
 
 struct mmio_env {
 	struct smmio_cpu_state *st;
+	const struct smmio_dispatch *d;	/* where this instruction's events go */
 	unsigned long base;		/* the span's first address */
 	unsigned long end;		/* ... and its end (exclusive) */
 	unsigned long alias;		/* where base is in the 2nd mapping */
 	u32 flags;			/* STAP_MMIO_EV_* of every event */
+	bool reads_before;		/* smmio_wants_reads_before(d) */
 };
 
 static void __iomem *smmio_env_alias(struct mmio_env *env, unsigned long a)
@@ -471,11 +473,34 @@ smmio_env_event(struct mmio_env *env, struct stap_mmio_event *ev,
 {
 	struct smmio_cpu_state *st = env->st;
 
-	smmio_event_init(ev, st->span, st->regs, addr, st->ip, st->dec->raw,
-			 st->dec->insn.length);
+	smmio_event_init(ev, env->d, st->span, st->regs, addr, st->ip,
+			 st->dec->raw, st->dec->insn.length);
 	ev->type = dir == MMIO_ACC_READ ? STAP_MMIO_READ : STAP_MMIO_WRITE;
 	ev->width = width;
-	ev->flags = env->flags | flags;
+	ev->flags = env->flags | flags | STAP_MMIO_EV_CHANGEABLE;
+	/* Constant-size copies are single moves: every access runs this. */
+	switch (width) {
+	case 1:
+		ev->value = *(const u8 *)val;
+		return;
+	case 2: {
+		u16 v;
+
+		memcpy(&v, val, 2);
+		ev->value = v;
+		return;
+	}
+	case 4: {
+		u32 v;
+
+		memcpy(&v, val, 4);
+		ev->value = v;
+		return;
+	}
+	case 8:
+		memcpy(&ev->value, val, 8);
+		return;
+	}
 	ev->value = 0;
 	memcpy(&ev->value, val, min_t(unsigned int, width, sizeof(ev->value)));
 	if (width > sizeof(ev->value)) {
@@ -483,9 +508,29 @@ smmio_env_event(struct mmio_env *env, struct stap_mmio_event *ev,
 		memcpy(ev->value_hi, (const u8 *)val + sizeof(ev->value),
 		       min_t(unsigned int, width - sizeof(ev->value),
 			     sizeof(ev->value_hi)));
+		ev->flags &= ~STAP_MMIO_EV_CHANGEABLE;
 		ev->flags |= STAP_MMIO_EV_WIDE;
-	} else {
-		ev->flags |= STAP_MMIO_EV_CHANGEABLE;
+	}
+}
+
+/* What the handlers left in a changeable event's value, back to @val. */
+static __always_inline void smmio_env_value_back(void *val,
+						 const struct stap_mmio_event *ev,
+						 unsigned int width)
+{
+	switch (width) {
+	case 1:
+		memcpy(val, &ev->value, 1);
+		break;
+	case 2:
+		memcpy(val, &ev->value, 2);
+		break;
+	case 4:
+		memcpy(val, &ev->value, 4);
+		break;
+	case 8:
+		memcpy(val, &ev->value, 8);
+		break;
 	}
 }
 
@@ -500,11 +545,13 @@ int mmio_env_access(struct mmio_env *env, unsigned int dir,
 {
 	struct stap_mmio_event ev smmio_noinit;
 
+	if (!env->d)
+		return 0;	/* no session started: nobody to tell */
 	smmio_env_event(env, &ev, dir, addr, width, val, 0);
-	smmio_deliver_access(env->st->span->map, &ev);
+	smmio_deliver_access(env->d, &ev);
 	if (!(ev.flags & STAP_MMIO_EV_CHANGEABLE))
 		return 0;
-	memcpy(val, &ev.value, width);
+	smmio_env_value_back(val, &ev, width);
 	return dir == MMIO_ACC_WRITE && (ev.action & STAP_MMIO_ACT_SKIP);
 }
 
@@ -513,21 +560,29 @@ int mmio_env_access(struct mmio_env *env, unsigned int dir,
  * reads before the device access): a skipped read reads what they
  * assigned to $value, else 0.  Returns 1 when the read is skipped.
  */
-int mmio_env_read_skip(struct mmio_env *env, unsigned long addr,
-		       unsigned int width, void *val)
+static noinline int smmio_env_read_before(struct mmio_env *env,
+					  unsigned long addr,
+					  unsigned int width, void *val)
 {
 	struct stap_mmio_event ev smmio_noinit;
 
-	if (likely(!smmio_wants_reads_before()))
-		return 0;
 	smmio_env_event(env, &ev, MMIO_ACC_READ, addr, width, val,
 			STAP_MMIO_EV_BEFORE);
-	smmio_deliver_access(env->st->span->map, &ev);
+	smmio_deliver_access(env->d, &ev);
 	if (!(ev.flags & STAP_MMIO_EV_CHANGEABLE) ||
 	    !(ev.action & STAP_MMIO_ACT_SKIP))
 		return 0;
-	memcpy(val, &ev.value, width);
+	smmio_env_value_back(val, &ev, width);
 	return 1;
+}
+
+/* Every read asks: out of line only when some range wants it. */
+int mmio_env_read_skip(struct mmio_env *env, unsigned long addr,
+		       unsigned int width, void *val)
+{
+	if (likely(!env->reads_before))
+		return 0;
+	return smmio_env_read_before(env, addr, width, val);
 }
 
 /*
@@ -553,12 +608,15 @@ static const u32 smmio_arith_flags = X86_EFLAGS_CF | X86_EFLAGS_PF |
 /* Emulate the fault in @st on @regs: an enum mmio_emu_status. */
 int smmio_emulate_fault(struct smmio_cpu_state *st, struct pt_regs *regs)
 {
+	const struct smmio_dispatch *d = smmio_dispatch_now();
 	struct mmio_env env = {
 		.st = st,
+		.d = d,
 		.base = st->span->probe.addr,
 		.end = st->span->probe.addr + st->span->probe.len,
 		.alias = (unsigned long)st->span->alias,
 		.flags = STAP_MMIO_EV_EMULATED | st->dec->ev_flags,
+		.reads_before = smmio_wants_reads_before(d),
 	};
 	struct mmio_regs r smmio_noinit;
 	int ret;
@@ -593,6 +651,7 @@ NOKPROBE_SYMBOL(mmio_env_vec_get);
 NOKPROBE_SYMBOL(mmio_env_vec_set);
 NOKPROBE_SYMBOL(mmio_env_access);
 NOKPROBE_SYMBOL(mmio_env_read_skip);
+NOKPROBE_SYMBOL(smmio_env_read_before);
 NOKPROBE_SYMBOL(smmio_emulatable);
 NOKPROBE_SYMBOL(smmio_emulate_fault);
 NOKPROBE_SYMBOL(mmio_emulate);

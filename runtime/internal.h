@@ -277,28 +277,28 @@ smmio_event_pci(struct stap_mmio_event *ev, const struct smmio_pci_loc *loc)
 /* dispatch.c */
 void smmio_deliver(struct stap_mmio_event *ev, const struct smmio_dispatch *d,
 		   u32 want, int only_session);
-void smmio_deliver_access(struct smmio_mapping *map,
+void smmio_deliver_access(const struct smmio_dispatch *d,
 			  struct stap_mmio_event *ev);
 int smmio_backtrace(u64 *pcs, unsigned int max);
 int smmio_skip(void);
 noinline void stap_mmio_event(struct stap_mmio_event *ev);
 
-/* Does a started session want reads of some range before the device? */
-static __always_inline bool smmio_wants_reads_before(void)
+/*
+ * The dispatch table of the moment, for a caller under RCU (of any
+ * flavour: the fault path has interrupts off); NULL when no session is
+ * started.  The fault path fetches it once per instruction and passes it
+ * on: its events go to the sessions of that one table.
+ */
+static __always_inline const struct smmio_dispatch *smmio_dispatch_now(void)
 {
-	const struct smmio_dispatch *d =
-		rcu_dereference_check(smmio_dispatch, rcu_read_lock_any_held());
-
-	return d && (d->all_flags & STAP_MMIO_RANGE_READ_BEFORE);
+	return rcu_dereference_check(smmio_dispatch, rcu_read_lock_any_held());
 }
 
-/* Does a started session's range want accesses timestamped? */
-static __always_inline bool smmio_wants_timestamps(void)
+/* Does a started session of @d want reads of some range before the device? */
+static __always_inline bool
+smmio_wants_reads_before(const struct smmio_dispatch *d)
 {
-	const struct smmio_dispatch *d =
-		rcu_dereference_check(smmio_dispatch, rcu_read_lock_any_held());
-
-	return !d || d->timestamps;
+	return d && (d->all_flags & STAP_MMIO_RANGE_READ_BEFORE);
 }
 
 /*
@@ -313,14 +313,16 @@ static __always_inline bool smmio_wants_timestamps(void)
 #endif
 
 /*
- * Fill every field of an access event but value, value_hi[], flags and
- * type (the caller's) and match[] (smmio_deliver()'s).  Field by field,
+ * Fill every field of an access event to be delivered through @d but
+ * value, value_hi[], flags and type (the caller's) and match[]
+ * (smmio_deliver()'s).  Field by field,
  * not a memset of the whole record: this runs once per access.
  */
 static __always_inline void
-smmio_event_init(struct stap_mmio_event *ev, const struct smmio_span *span,
-		 struct pt_regs *regs, unsigned long virt, unsigned long ip,
-		 const u8 *insn, unsigned int insn_len)
+smmio_event_init(struct stap_mmio_event *ev, const struct smmio_dispatch *d,
+		 const struct smmio_span *span, struct pt_regs *regs,
+		 unsigned long virt, unsigned long ip, const u8 *insn,
+		 unsigned int insn_len)
 {
 	ev->phys = span->phys + (virt - span->probe.addr);
 	ev->virt = virt;
@@ -331,7 +333,8 @@ smmio_event_init(struct stap_mmio_event *ev, const struct smmio_span *span,
 	ev->session = 0;
 	ev->map_len = 0;
 	ev->seq = 0;
-	ev->timestamp = smmio_wants_timestamps() ? local_clock() : 0;
+	/* Does a started session's range want accesses timestamped? */
+	ev->timestamp = !d || d->timestamps ? local_clock() : 0;
 	ev->insn_len = insn_len;
 	ev->regs = (unsigned long)regs;
 	ev->action = 0;

@@ -25,6 +25,7 @@
 #define EMU_NOKPROBE(f)	NOKPROBE_SYMBOL(f)
 #else
 #define EMU_NOKPROBE(f)
+#define __always_inline	inline __attribute__((__always_inline__))
 #include <stddef.h>
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #endif
@@ -340,56 +341,6 @@ static u64 width_mask(unsigned int width)
 	return width >= 8 ? ~0ULL : (1ULL << (8 * width)) - 1;
 }
 
-/* The low @width bytes of a little-endian buffer as a number. */
-static u64 le_get(const u8 *p, unsigned int width)
-{
-	u16 v16;
-	u32 v32;
-	u64 v64;
-
-	switch (width) {
-	case 1:
-		return *p;
-	case 2:
-		__builtin_memcpy(&v16, p, 2);
-		return v16;
-	case 4:
-		__builtin_memcpy(&v32, p, 4);
-		return v32;
-	}
-	if (width >= 8) {
-		__builtin_memcpy(&v64, p, 8);
-		return v64;
-	}
-	for (v64 = 0; width--; )
-		v64 |= (u64)p[width] << (8 * width);
-	return v64;
-}
-
-static void le_put(u8 *p, u64 v, unsigned int width)
-{
-	u16 v16 = v;
-	u32 v32 = v;
-
-	switch (width) {
-	case 1:
-		*p = v;
-		return;
-	case 2:
-		__builtin_memcpy(p, &v16, 2);
-		return;
-	case 4:
-		__builtin_memcpy(p, &v32, 4);
-		return;
-	}
-	if (width >= 8) {
-		__builtin_memcpy(p, &v, 8);
-		return;
-	}
-	for (; width--; )
-		p[width] = v >> (8 * width);
-}
-
 static u64 bswap_n(u64 v, unsigned int width)
 {
 	u64 r = 0;
@@ -453,7 +404,10 @@ static void gpr_load(struct mmio_regs *r, const struct mmio_insn *in,
 	gpr_set(r, in->dst_kind, in->dst_reg, dw, v & width_mask(dw));
 }
 
-/* One device read: the environment may skip it or change the value. */
+/*
+ * One device read of 16 or 32 bytes (a vector operand) into @val: the
+ * environment may skip it or change the value.
+ */
 static void dev_read(struct mmio_env *env, unsigned long addr,
 		     unsigned int width, void *val)
 {
@@ -464,7 +418,7 @@ static void dev_read(struct mmio_env *env, unsigned long addr,
 	mmio_env_access(env, MMIO_ACC_READ, addr, width, val);
 }
 
-/* One device write: the environment may skip it or change the value. */
+/* One device write of a vector operand's @width bytes at @val. */
 static void dev_write(struct mmio_env *env, unsigned long addr,
 		      unsigned int width, const void *val)
 {
@@ -474,6 +428,34 @@ static void dev_write(struct mmio_env *env, unsigned long addr,
 	if (mmio_env_access(env, MMIO_ACC_WRITE, addr, width, buf))
 		return;
 	mmio_env_dev_write(env, addr, width, buf);
+}
+
+/*
+ * One device read of 1, 2, 4 or 8 bytes: its value, zero-extended.  The
+ * value travels in a u64 the environment sees as @width little-endian
+ * bytes (x86 is little-endian): no buffer, no copies.  Inlined: every
+ * traced load runs it.
+ */
+static __always_inline u64 dev_load(struct mmio_env *env, unsigned long addr,
+				    unsigned int width)
+{
+	u64 v = 0;
+
+	if (!mmio_env_read_skip(env, addr, width, &v)) {
+		mmio_env_dev_read(env, addr, width, &v);
+		mmio_env_access(env, MMIO_ACC_READ, addr, width, &v);
+	}
+	return v;
+}
+
+/* One device write of the low @width (1, 2, 4 or 8) bytes of @v. */
+static __always_inline void dev_store(struct mmio_env *env,
+				      unsigned long addr, unsigned int width,
+				      u64 v)
+{
+	v &= width_mask(width);
+	if (!mmio_env_access(env, MMIO_ACC_WRITE, addr, width, &v))
+		mmio_env_dev_write(env, addr, width, &v);
 }
 
 static void next_ip(const struct mmio_insn *in, struct mmio_regs *r)
@@ -618,16 +600,15 @@ static int em_vec_load(struct emu_ctx *c)
 	return MMIO_EMU_OK;
 }
 
-static int em_load(struct emu_ctx *c)
+/* Inlined, as em_store(): the commonest forms by far. */
+static __always_inline int em_load(struct emu_ctx *c)
 {
 	const struct mmio_insn *in = c->in;
-	u8 buf[8];
 	u64 v;
 
 	if (in->dst_kind == MMIO_OPND_VEC)
 		return em_vec_load(c);
-	dev_read(c->env, c->ea, in->width, buf);
-	v = le_get(buf, in->width);
+	v = dev_load(c->env, c->ea, in->width);
 	if (in->xflags & MMIO_XF_BSWAP)
 		v = bswap_n(v, in->width);
 	gpr_load(c->r, in, v, in->width);
@@ -635,27 +616,33 @@ static int em_load(struct emu_ctx *c)
 	return MMIO_EMU_OK;
 }
 
-static int em_store(struct emu_ctx *c)
+/* A store from a vector register: its bytes at vec_offset. */
+static int em_vec_store(struct emu_ctx *c)
 {
 	const struct mmio_insn *in = c->in;
 	u8 buf[32];
+
+	if (mmio_env_vec_get(c->env, in->src_reg, buf))
+		return MMIO_EMU_UNSUPPORTED;
+	dev_write(c->env, c->ea, in->width, buf + in->vec_offset);
+	next_ip(in, c->r);
+	return MMIO_EMU_OK;
+}
+
+static __always_inline int em_store(struct emu_ctx *c)
+{
+	const struct mmio_insn *in = c->in;
 	u64 v;
 
-	if (in->src_kind == MMIO_OPND_VEC) {
-		if (mmio_env_vec_get(c->env, in->src_reg, buf))
-			return MMIO_EMU_UNSUPPORTED;
-		dev_write(c->env, c->ea, in->width, buf + in->vec_offset);
-		next_ip(in, c->r);
-		return MMIO_EMU_OK;
-	}
+	if (in->src_kind == MMIO_OPND_VEC)
+		return em_vec_store(c);
 	if (in->src_kind == MMIO_OPND_IMM)
 		v = in->imm;
 	else
 		v = gpr_get(c->r, in->src_kind, in->src_reg, in->width);
 	if (in->xflags & MMIO_XF_BSWAP)
 		v = bswap_n(v, in->width);
-	le_put(buf, v, in->width);
-	dev_write(c->env, c->ea, in->width, buf);
+	dev_store(c->env, c->ea, in->width, v);
 	next_ip(in, c->r);
 	return MMIO_EMU_OK;
 }
@@ -663,13 +650,11 @@ static int em_store(struct emu_ctx *c)
 static int em_xchg(struct emu_ctx *c)
 {
 	const struct mmio_insn *in = c->in;
-	u8 old[8], nv[8];
+	u64 nv = gpr_get(c->r, in->src_kind, in->src_reg, in->width);
+	u64 old = dev_load(c->env, c->ea, in->width);
 
-	le_put(nv, gpr_get(c->r, in->src_kind, in->src_reg, in->width),
-	       in->width);
-	dev_read(c->env, c->ea, in->width, old);
-	dev_write(c->env, c->ea, in->width, nv);
-	gpr_load(c->r, in, le_get(old, in->width), in->width);
+	dev_store(c->env, c->ea, in->width, nv);
+	gpr_load(c->r, in, old, in->width);
 	next_ip(in, c->r);
 	return MMIO_EMU_OK;
 }
@@ -683,18 +668,16 @@ static int em_cmpxchg(struct emu_ctx *c)
 {
 	const struct mmio_insn *in = c->in;
 	unsigned int w = in->width;
-	u8 buf[8];
 	u64 old, acc = c->r->gpr[REG_RAX] & width_mask(w);
 	u64 fl = c->r->flags;
 
-	dev_read(c->env, c->ea, w, buf);
-	old = le_get(buf, w);
+	old = dev_load(c->env, c->ea, w);
 	FOP_WIDTHS(FOP_CMP, w, acc, old, fl);
 	if (fl & EFL_ZF) {
-		le_put(buf, gpr_get(c->r, in->src_kind, in->src_reg, w), w);
-		dev_write(c->env, c->ea, w, buf);
+		dev_store(c->env, c->ea, w,
+			  gpr_get(c->r, in->src_kind, in->src_reg, w));
 	} else {
-		dev_write(c->env, c->ea, w, buf);
+		dev_store(c->env, c->ea, w, old);
 		gpr_set(c->r, MMIO_OPND_GPR, REG_RAX, w, old);
 	}
 	c->r->flags = fl;
@@ -707,16 +690,13 @@ static int em_xadd(struct emu_ctx *c)
 {
 	const struct mmio_insn *in = c->in;
 	unsigned int w = in->width;
-	u8 buf[8];
 	u64 old, sum, fl = c->r->flags;
 
-	dev_read(c->env, c->ea, w, buf);
-	old = le_get(buf, w);
+	old = dev_load(c->env, c->ea, w);
 	sum = old;
 	FOP_WIDTHS(FOP_ADD, w, sum,
 		   gpr_get(c->r, in->dst_kind, in->dst_reg, w), fl);
-	le_put(buf, sum, w);
-	dev_write(c->env, c->ea, w, buf);
+	dev_store(c->env, c->ea, w, sum);
 	gpr_load(c->r, in, old, w);
 	c->r->flags = fl;
 	next_ip(in, c->r);
@@ -728,11 +708,9 @@ static int em_unary(struct emu_ctx *c)
 {
 	const struct mmio_insn *in = c->in;
 	unsigned int w = in->width;
-	u8 buf[8];
 	u64 v, fl = c->r->flags;
 
-	dev_read(c->env, c->ea, w, buf);
-	v = le_get(buf, w);
+	v = dev_load(c->env, c->ea, w);
 	if (in->opcode >= 0xfe) {
 		if (in->modrm_reg == 0)
 			FOP_WIDTHS(FOP_INC, w, v, fl);
@@ -743,8 +721,7 @@ static int em_unary(struct emu_ctx *c)
 	} else {
 		v = ~v;
 	}
-	le_put(buf, v, w);
-	dev_write(c->env, c->ea, w, buf);
+	dev_store(c->env, c->ea, w, v);
 	c->r->flags = fl;
 	next_ip(in, c->r);
 	return MMIO_EMU_OK;
@@ -808,22 +785,19 @@ static int em_alu_reg(struct emu_ctx *c)
 	unsigned int op = in->opcode >= 0x84 ? 8 : (in->opcode >> 3) & 7;
 	int to_reg = in->opcode < 0x40 && (in->opcode & 2);
 	u64 g, m, v, s, fl = c->r->flags;
-	u8 buf[8];
 
 	if ((in->opcode < 0x40 && (in->opcode & 7) > 3) ||
 	    (in->reg_kind != MMIO_OPND_GPR && in->reg_kind != MMIO_OPND_GPR8H))
 		return MMIO_EMU_UNSUPPORTED;
 	g = gpr_get(c->r, in->reg_kind, in->reg_num, w);
-	dev_read(c->env, c->ea, w, buf);
-	m = le_get(buf, w);
+	m = dev_load(c->env, c->ea, w);
 	v = to_reg ? g : m;
 	s = to_reg ? m : g;
 	v = alu_op(op, w, v, s, &fl);
 	if (op < 7 && to_reg) {
 		gpr_set(c->r, in->reg_kind, in->reg_num, w, v & width_mask(w));
 	} else if (op < 7) {
-		le_put(buf, v, w);
-		dev_write(c->env, c->ea, w, buf);
+		dev_store(c->env, c->ea, w, v);
 	}
 	c->r->flags = fl;
 	next_ip(in, c->r);
@@ -836,15 +810,11 @@ static int em_alu_imm(struct emu_ctx *c)
 	unsigned int w = in->width;
 	unsigned int op = in->opcode >= 0xf6 ? 8 : in->modrm_reg;
 	u64 v, s = in->imm, fl = c->r->flags;
-	u8 buf[8];
 
-	dev_read(c->env, c->ea, w, buf);
-	v = le_get(buf, w);
+	v = dev_load(c->env, c->ea, w);
 	v = alu_op(op, w, v, s, &fl);
-	if (op < 7) {
-		le_put(buf, v, w);
-		dev_write(c->env, c->ea, w, buf);
-	}
+	if (op < 7)
+		dev_store(c->env, c->ea, w, v);
 	c->r->flags = fl;
 	next_ip(in, c->r);
 	return MMIO_EMU_OK;
@@ -859,7 +829,7 @@ static int em_shift(struct emu_ctx *c)
 	const struct mmio_insn *in = c->in;
 	unsigned int w = in->width;
 	u64 v, fl = c->r->flags;
-	u8 n, buf[8];
+	u8 n;
 
 	if (in->opcode <= 0xc1)
 		n = in->imm;
@@ -867,8 +837,7 @@ static int em_shift(struct emu_ctx *c)
 		n = 1;
 	else
 		n = c->r->gpr[REG_RCX];
-	dev_read(c->env, c->ea, w, buf);
-	v = le_get(buf, w);
+	v = dev_load(c->env, c->ea, w);
 	switch (in->modrm_reg) {
 	case 0:
 		FOP_WIDTHS(FOP_ROL, w, v, n, fl);
@@ -892,8 +861,7 @@ static int em_shift(struct emu_ctx *c)
 		FOP_WIDTHS(FOP_SHL, w, v, n, fl);
 		break;
 	}
-	le_put(buf, v, w);
-	dev_write(c->env, c->ea, w, buf);
+	dev_store(c->env, c->ea, w, v);
 	c->r->flags = fl;
 	next_ip(in, c->r);
 	return MMIO_EMU_OK;
@@ -909,12 +877,10 @@ static int em_bt_imm(struct emu_ctx *c)
 	const struct mmio_insn *in = c->in;
 	unsigned int w = in->width;
 	u64 v, s = in->imm & 0xff, fl = c->r->flags;
-	u8 buf[8];
 
 	if (w < 2)
 		return MMIO_EMU_UNSUPPORTED;
-	dev_read(c->env, c->ea, w, buf);
-	v = le_get(buf, w);
+	v = dev_load(c->env, c->ea, w);
 	switch (in->modrm_reg) {
 	case 4:
 		FOP_WIDTHS(FOP_BT, w, v, s, fl);
@@ -929,10 +895,8 @@ static int em_bt_imm(struct emu_ctx *c)
 		FOP_WIDTHS(FOP_BTC, w, v, s, fl);
 		break;
 	}
-	if (in->modrm_reg != 4) {
-		le_put(buf, v, w);
-		dev_write(c->env, c->ea, w, buf);
-	}
+	if (in->modrm_reg != 4)
+		dev_store(c->env, c->ea, w, v);
 	c->r->flags = fl;
 	next_ip(in, c->r);
 	return MMIO_EMU_OK;
@@ -951,8 +915,7 @@ static int em_string(struct emu_ctx *c, int dev_si)
 	unsigned int w = in->width;
 	int rep = !!(in->flags & MMIO_INSN_REP);
 	u64 step = (r->flags & EFL_DF) ? -(u64)w : w;
-	u64 done = 0;
-	u8 buf[8];
+	u64 done = 0, v;
 
 	if (rep && r->gpr[REG_RCX] == 0) {
 		next_ip(in, r);
@@ -974,24 +937,23 @@ static int em_string(struct emu_ctx *c, int dev_si)
 		switch (in->string_op) {
 		case MMIO_STR_MOVS:
 			if (dev_si) {
-				dev_read(c->env, dev, w, buf);
-				mmio_env_mem_write(c->env, di, buf, w);
+				v = dev_load(c->env, dev, w);
+				mmio_env_mem_write(c->env, di, &v, w);
 			} else {
-				emu_zero(buf, sizeof(buf));
-				mmio_env_mem_read(c->env, si, buf, w);
-				dev_write(c->env, dev, w, buf);
+				v = 0;
+				mmio_env_mem_read(c->env, si, &v, w);
+				dev_store(c->env, dev, w, v);
 			}
 			r->gpr[REG_RSI] += step;
 			r->gpr[REG_RDI] += step;
 			break;
 		case MMIO_STR_STOS:
-			le_put(buf, r->gpr[REG_RAX], w);
-			dev_write(c->env, dev, w, buf);
+			dev_store(c->env, dev, w, r->gpr[REG_RAX]);
 			r->gpr[REG_RDI] += step;
 			break;
 		default:	/* LODS */
-			dev_read(c->env, dev, w, buf);
-			gpr_set(r, MMIO_OPND_GPR, REG_RAX, w, le_get(buf, w));
+			gpr_set(r, MMIO_OPND_GPR, REG_RAX, w,
+				dev_load(c->env, dev, w));
 			r->gpr[REG_RSI] += step;
 			break;
 		}
@@ -1184,8 +1146,6 @@ EMU_NOKPROBE(emu_form);
 EMU_NOKPROBE(emu_zero);
 EMU_NOKPROBE(emu_copy);
 EMU_NOKPROBE(width_mask);
-EMU_NOKPROBE(le_get);
-EMU_NOKPROBE(le_put);
 EMU_NOKPROBE(bswap_n);
 EMU_NOKPROBE(sign_extend);
 EMU_NOKPROBE(next_ip);
@@ -1195,6 +1155,9 @@ EMU_NOKPROBE(gpr_set);
 EMU_NOKPROBE(gpr_load);
 EMU_NOKPROBE(dev_read);
 EMU_NOKPROBE(dev_write);
+EMU_NOKPROBE(dev_load);
+EMU_NOKPROBE(dev_store);
+EMU_NOKPROBE(em_vec_store);
 EMU_NOKPROBE(em_vec_load);
 EMU_NOKPROBE(em_load);
 EMU_NOKPROBE(em_store);

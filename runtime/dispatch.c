@@ -148,40 +148,47 @@ static __always_inline void smmio_deliver_one(struct smmio_session *s,
 }
 
 /*
- * Deliver @ev to every session with a range of kind @want overlapping it
- * (only to @only_session when that is not 0).  @ev->match is filled per
- * session.  Under RCU.  Inlined into both callers: the access path's
- * copy is the one every traced access runs.
+ * Which sessions have a range of kind @want overlapping [start, end):
+ * their slots as a mask, with ev->match filled for the first of them
+ * (*@cur, usually the only one) and *@top for smmio_match_slot().
  */
-static __always_inline void
-smmio_deliver_to(struct stap_mmio_event *ev, const struct smmio_dispatch *d,
-		 u32 want, int only_session)
+static __always_inline u32
+smmio_match_first(struct stap_mmio_event *ev, const struct smmio_dispatch *d,
+		  u32 want, u64 start, u64 end, unsigned int *top, int *cur)
 {
-	u64 len = ev->type == STAP_MMIO_MAP || ev->type == STAP_MMIO_UNMAP ?
-		  ev->map_len : max_t(u32, ev->width, 1);
-	u64 start = ev->phys, end = ev->phys + len;
-	unsigned int top = smmio_ranges_before(d, end);
+	unsigned int i;
 	u32 slots = 0;
-	unsigned int i, slot;
-	int cur = -1;		/* the session ev->match is filled for */
 
-	/*
-	 * One pass over the ranges that can overlap finds the sessions hit
-	 * and fills ev->match for the first of them (usually the only one);
-	 * any other session gets a pass of its own below.
-	 */
+	*top = smmio_ranges_before(d, end);
+	*cur = -1;
 	memset(ev->match, 0, sizeof(ev->match));
-	for (i = top; i-- > 0 && d->range[i].max_end > start; ) {
+	for (i = *top; i-- > 0 && d->range[i].max_end > start; ) {
 		const struct smmio_drange *r = &d->range[i];
 
 		if (!(r->flags & want) || r->end <= start)
 			continue;
 		slots |= 1U << r->slot;
-		if (cur < 0)
-			cur = r->slot;
-		if (r->slot == cur)
+		if (*cur < 0)
+			*cur = r->slot;
+		if (r->slot == *cur)
 			ev->match[r->probe / 64] |= 1ULL << (r->probe % 64);
 	}
+	return slots;
+}
+
+/*
+ * Deliver @ev to the sessions in @slots (only to @only_session when that
+ * is not 0); ev->match holds session @cur's probes, any other session
+ * gets a pass of its own.  Under RCU.  Inlined into both callers: the
+ * access path's copy is the one every traced access runs.
+ */
+static __always_inline void
+smmio_deliver_slots(struct stap_mmio_event *ev, const struct smmio_dispatch *d,
+		    u32 want, u32 slots, int cur, unsigned int top,
+		    int only_session)
+{
+	unsigned int slot;
+
 	if (!slots) {
 		if (want & (STAP_MMIO_RANGE_READ | STAP_MMIO_RANGE_WRITE))
 			smmio_count(SMMIO_FILTERED);
@@ -195,19 +202,55 @@ smmio_deliver_to(struct stap_mmio_event *ev, const struct smmio_dispatch *d,
 		if (!s || (only_session && s->id != only_session))
 			continue;
 		if (slot != cur) {
-			smmio_match_slot(ev, d, top, slot, want, start);
+			smmio_match_slot(ev, d, top, slot, want, ev->phys);
 			cur = slot;
 		}
 		smmio_deliver_one(s, ev);
 	}
 }
 
-/* MAP/UNMAP events and the session handshake's. */
+/*
+ * MAP/UNMAP events and the session handshake's: deliver @ev to every
+ * session with a range of kind @want overlapping it (only to
+ * @only_session when that is not 0).
+ */
 void smmio_deliver(struct stap_mmio_event *ev, const struct smmio_dispatch *d,
 		   u32 want, int only_session)
 {
-	smmio_deliver_to(ev, d, want, only_session);
+	u64 len = ev->type == STAP_MMIO_MAP || ev->type == STAP_MMIO_UNMAP ?
+		  ev->map_len : max_t(u32, ev->width, 1);
+	unsigned int top;
+	int cur;
+	u32 slots;
+
+	slots = smmio_match_first(ev, d, want, ev->phys, ev->phys + len,
+				  &top, &cur);
+	smmio_deliver_slots(ev, d, want, slots, cur, top, only_session);
 }
+
+/*
+ * The last match of each kind of access on this CPU: a driver hits the
+ * same registers over and over, and which probes an access matches
+ * depends only on its address, width and kind while the table stays.
+ * Keyed by the table's generation, not its address (a table freed and
+ * another allocated in its place must not hit).  Not used in NMI
+ * context, which could interrupt an update.
+ */
+struct smmio_match_memo {
+	u64 gen;			/* smmio_dispatch.gen; 0: empty */
+	u64 phys;
+	u32 width;
+	u32 slots;
+	int cur;
+	unsigned int top;
+	u64 match[STAP_MMIO_MATCH_WORDS];
+};
+
+enum { SMMIO_MEMO_READ, SMMIO_MEMO_READ_BEFORE, SMMIO_MEMO_WRITE,
+       SMMIO_MEMO_OTHER, SMMIO_NR_MEMOS };
+
+static DEFINE_PER_CPU(struct smmio_match_memo[SMMIO_NR_MEMOS],
+		      smmio_match_memo);
 
 /*
  * Deliver one access (its mapping's MAP event went out first:
@@ -217,23 +260,55 @@ void smmio_deliver(struct stap_mmio_event *ev, const struct smmio_dispatch *d,
 void smmio_deliver_access(const struct smmio_dispatch *d,
 			  struct stap_mmio_event *ev)
 {
-	u32 want;
+	struct smmio_match_memo *m;
+	unsigned int top, kind;
+	u32 want, slots;
+	int cur;
 
 	if (!d)
 		return;
 	switch (ev->type) {
 	case STAP_MMIO_READ:
-		want = ev->flags & STAP_MMIO_EV_BEFORE ?
-		       STAP_MMIO_RANGE_READ_BEFORE : STAP_MMIO_RANGE_READ;
+		if (ev->flags & STAP_MMIO_EV_BEFORE) {
+			want = STAP_MMIO_RANGE_READ_BEFORE;
+			kind = SMMIO_MEMO_READ_BEFORE;
+		} else {
+			want = STAP_MMIO_RANGE_READ;
+			kind = SMMIO_MEMO_READ;
+		}
 		break;
 	case STAP_MMIO_WRITE:
 		want = STAP_MMIO_RANGE_WRITE;
+		kind = SMMIO_MEMO_WRITE;
 		break;
 	default:
 		want = STAP_MMIO_RANGE_ACCESS;
+		kind = SMMIO_MEMO_OTHER;
 		break;
 	}
-	smmio_deliver_to(ev, d, want, 0);
+	m = this_cpu_ptr(&smmio_match_memo[kind]);
+	if (m->gen == d->gen && m->phys == ev->phys && m->width == ev->width &&
+	    !in_nmi()) {
+		memcpy(ev->match, m->match, sizeof(ev->match));
+		smmio_deliver_slots(ev, d, want, m->slots, m->cur, m->top, 0);
+		return;
+	}
+	slots = smmio_match_first(ev, d, want, ev->phys,
+				  ev->phys + max_t(u32, ev->width, 1),
+				  &top, &cur);
+	if (!in_nmi()) {
+		m->gen = 0;
+		barrier();
+		m->phys = ev->phys;
+		m->width = ev->width;
+		m->slots = slots;
+		m->cur = cur;
+		m->top = top;
+		memcpy(m->match, ev->match, sizeof(m->match));
+		barrier();
+		m->gen = d->gen;
+	}
+	smmio_deliver_slots(ev, d, want, slots, cur, top, 0);
 }
 
 /*

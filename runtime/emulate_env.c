@@ -543,16 +543,16 @@ static __always_inline void smmio_env_value_back(void *val,
 int mmio_env_access(struct mmio_env *env, unsigned int dir,
 		    unsigned long addr, unsigned int width, void *val)
 {
-	struct stap_mmio_event ev smmio_noinit;
+	struct stap_mmio_event *ev = &env->st->ev;
 
 	if (!env->d)
 		return 0;	/* no session started: nobody to tell */
-	smmio_env_event(env, &ev, dir, addr, width, val, 0);
-	smmio_deliver_access(env->d, &ev);
-	if (!(ev.flags & STAP_MMIO_EV_CHANGEABLE))
+	smmio_env_event(env, ev, dir, addr, width, val, 0);
+	smmio_deliver_access(env->d, ev);
+	if (!(ev->flags & STAP_MMIO_EV_CHANGEABLE))
 		return 0;
-	smmio_env_value_back(val, &ev, width);
-	return dir == MMIO_ACC_WRITE && (ev.action & STAP_MMIO_ACT_SKIP);
+	smmio_env_value_back(val, ev, width);
+	return dir == MMIO_ACC_WRITE && (ev->action & STAP_MMIO_ACT_SKIP);
 }
 
 /*
@@ -564,15 +564,15 @@ static noinline int smmio_env_read_before(struct mmio_env *env,
 					  unsigned long addr,
 					  unsigned int width, void *val)
 {
-	struct stap_mmio_event ev smmio_noinit;
+	struct stap_mmio_event *ev = &env->st->ev;
 
-	smmio_env_event(env, &ev, MMIO_ACC_READ, addr, width, val,
+	smmio_env_event(env, ev, MMIO_ACC_READ, addr, width, val,
 			STAP_MMIO_EV_BEFORE);
-	smmio_deliver_access(env->d, &ev);
-	if (!(ev.flags & STAP_MMIO_EV_CHANGEABLE) ||
-	    !(ev.action & STAP_MMIO_ACT_SKIP))
+	smmio_deliver_access(env->d, ev);
+	if (!(ev->flags & STAP_MMIO_EV_CHANGEABLE) ||
+	    !(ev->action & STAP_MMIO_ACT_SKIP))
 		return 0;
-	smmio_env_value_back(val, &ev, width);
+	smmio_env_value_back(val, ev, width);
 	return 1;
 }
 
@@ -618,18 +618,18 @@ int smmio_emulate_fault(struct smmio_cpu_state *st, struct pt_regs *regs)
 		.flags = STAP_MMIO_EV_EMULATED | st->dec->ev_flags,
 		.reads_before = smmio_wants_reads_before(d),
 	};
-	struct mmio_regs r smmio_noinit;
+	struct mmio_regs *r = &st->emu_regs;
 	int ret;
 
 	st->regs = regs;
 	smmio_send_pending_map(st->span->map);
-	smmio_regs_load(&r, regs);
-	ret = mmio_emulate(&st->dec->insn, &r, st->fault_addr, &env);
+	smmio_regs_load_used(r, regs, st->dec->regs_used);
+	ret = mmio_emulate(&st->dec->insn, r, st->fault_addr, &env);
 	if (ret != MMIO_EMU_OK)
 		return ret;
-	smmio_regs_store(regs, &r);
+	smmio_regs_store(regs, r);
 	regs->flags = (regs->flags & ~smmio_arith_flags) |
-		      (r.flags & smmio_arith_flags);
+		      (r->flags & smmio_arith_flags);
 	return MMIO_EMU_OK;
 }
 

@@ -43,6 +43,7 @@ struct smmio_decoded {
 	bool ok;			/* decoded, and it touches memory */
 	bool emulatable;		/* smmio_emulatable(&insn) */
 	u32 ev_flags;			/* smmio_insn_flags(&insn) */
+	u16 regs_used;			/* mmio_insn_regs_used(&insn) */
 	struct mmio_insn insn;
 };
 
@@ -75,6 +76,13 @@ struct smmio_cpu_state {
 	unsigned long retry_addr;
 	u64 prof_t0;			/* profile=1: when the fault began */
 	u64 prof_pre_end;		/* ... when the step began */
+	/*
+	 * EMULATE: the emulator's registers and the event being delivered
+	 * (emulate_env.c).  Here, not on the stack: an array in a local
+	 * costs a stack-protector check per call.
+	 */
+	struct mmio_regs emu_regs;
+	struct stap_mmio_event ev;
 };
 
 /*
@@ -138,6 +146,21 @@ static __always_inline void smmio_regs_load(struct mmio_regs *r,
 	r->gpr[13] = regs->r13;
 	r->gpr[14] = regs->r14;
 	r->gpr[15] = regs->r15;
+	r->ip = regs->ip;
+	r->flags = regs->flags;
+}
+
+/*
+ * Only the general registers in @used (mmio_insn_regs_used()): the
+ * emulator reads no other, and a plain MOV uses one or two of sixteen.
+ */
+static __always_inline void smmio_regs_load_used(struct mmio_regs *r,
+						 const struct pt_regs *regs,
+						 unsigned long used)
+{
+	for (; used; used &= used - 1)
+		r->gpr[__ffs(used)] =
+			*smmio_gpr((struct pt_regs *)regs, __ffs(used));
 	r->ip = regs->ip;
 	r->flags = regs->flags;
 }

@@ -98,8 +98,10 @@ void smmio_decode_insn(struct smmio_cpu_state *st)
 		e->insn.access;
 	e->emulatable = false;
 	e->ev_flags = 0;
+	e->regs_used = 0;
 	if (e->ok) {
 		mmio_emulate_prepare(&e->insn);
+		e->regs_used = mmio_insn_regs_used(&e->insn);
 		e->emulatable = smmio_emulatable(&e->insn);
 		e->ev_flags = smmio_insn_flags(&e->insn);
 		e->raw_len = e->insn.length;

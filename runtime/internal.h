@@ -96,6 +96,7 @@ struct smmio_session;
  */
 struct smmio_dispatch {
 	struct rcu_head rcu;
+	u64 gen;			/* which table: never 0, never reused */
 	unsigned int nranges;
 	u32 all_flags;			/* every range's flags, or-ed */
 	bool timestamps;		/* a range wants accesses timestamped */
@@ -367,7 +368,14 @@ struct smmio_map_event *smmio_queue_map_event(const struct smmio_mapping *m,
 					      u32 type, int session, u32 flags);
 void smmio_claim_map_event(struct smmio_map_event *me);
 void smmio_forget_map_event(struct smmio_mapping *m);
-void smmio_send_pending_map(struct smmio_mapping *m);
+void __smmio_send_pending_map(struct smmio_mapping *m);
+
+/* Every access asks; once per mapping the answer is yes. */
+static __always_inline void smmio_send_pending_map(struct smmio_mapping *m)
+{
+	if (unlikely(READ_ONCE(m->pending_map)))
+		__smmio_send_pending_map(m);
+}
 void smmio_send_present_maps(void);
 
 /* stats.c: global counters, per CPU, never locked. */

@@ -132,14 +132,14 @@ void smmio_send_present_maps(void)
  * The fault path, before the first access of @m it delivers: the
  * mapping's MAP event, if it has not gone out yet.  Under RCU.
  */
-void smmio_send_pending_map(struct smmio_mapping *m)
+void __smmio_send_pending_map(struct smmio_mapping *m)
 {
 	struct smmio_map_event *me = READ_ONCE(m->pending_map);
 
 	if (me && cmpxchg(&m->pending_map, me, NULL) == me)
 		smmio_claim_map_event(me);
 }
-NOKPROBE_SYMBOL(smmio_send_pending_map);
+NOKPROBE_SYMBOL(__smmio_send_pending_map);
 
 int smmio_map_events_init(void)
 {

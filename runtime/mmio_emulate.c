@@ -324,19 +324,15 @@ static void emu_copy(u8 *d, const u8 *s, unsigned int n)
 		*d++ = *s++;
 }
 
+/* Clear @n bytes: only vector operands and registers, 32 at most. */
 static void emu_zero(u8 *p, unsigned int n)
 {
 	static const u8 zero[32];
 
-	if (n <= sizeof(zero)) {
-		emu_copy(p, zero, n);
-		return;
-	}
-	while (n--)
-		*p++ = 0;
+	emu_copy(p, zero, n < sizeof(zero) ? n : sizeof(zero));
 }
 
-static u64 width_mask(unsigned int width)
+static __always_inline u64 width_mask(unsigned int width)
 {
 	return width >= 8 ? ~0ULL : (1ULL << (8 * width)) - 1;
 }
@@ -351,7 +347,7 @@ static u64 bswap_n(u64 v, unsigned int width)
 	return r;
 }
 
-static u64 sign_extend(u64 v, unsigned int width)
+static __always_inline u64 sign_extend(u64 v, unsigned int width)
 {
 	unsigned int sh = 64 - 8 * width;
 
@@ -359,8 +355,8 @@ static u64 sign_extend(u64 v, unsigned int width)
 }
 
 /* The value of a GPR or GPR8H source operand, @width bytes. */
-static u64 gpr_get(const struct mmio_regs *r, u8 kind, u8 reg,
-		   unsigned int width)
+static __always_inline u64 gpr_get(const struct mmio_regs *r, u8 kind,
+				   u8 reg, unsigned int width)
 {
 	if (kind == MMIO_OPND_GPR8H)
 		return (r->gpr[reg & 3] >> 8) & 0xff;
@@ -371,8 +367,8 @@ static u64 gpr_get(const struct mmio_regs *r, u8 kind, u8 reg,
  * Write @v (already @dwidth bytes) to a GPR as the CPU does: 8 and 16-bit
  * destinations keep the rest, 32-bit ones clear bits 63:32.
  */
-static void gpr_set(struct mmio_regs *r, u8 kind, u8 reg,
-		    unsigned int dwidth, u64 v)
+static __always_inline void gpr_set(struct mmio_regs *r, u8 kind, u8 reg,
+				    unsigned int dwidth, u64 v)
 {
 	u64 *g;
 
@@ -393,8 +389,9 @@ static void gpr_set(struct mmio_regs *r, u8 kind, u8 reg,
 }
 
 /* The value read (@width bytes) extended per dst_ext, into the dst GPR. */
-static void gpr_load(struct mmio_regs *r, const struct mmio_insn *in,
-		     u64 v, unsigned int width)
+static __always_inline void gpr_load(struct mmio_regs *r,
+				     const struct mmio_insn *in, u64 v,
+				     unsigned int width)
 {
 	unsigned int dw = in->dst_width ? in->dst_width : width;
 
@@ -921,7 +918,13 @@ static int em_string(struct emu_ctx *c, int dev_si)
 		next_ip(in, r);
 		return MMIO_EMU_OK;
 	}
-	r->written |= 1U << REG_RSI | 1U << REG_RDI | (rep ? 1U << REG_RCX : 0);
+	/* Only the pointers the instruction moves: the others were not read. */
+	if (in->string_op != MMIO_STR_STOS)
+		r->written |= 1U << REG_RSI;
+	if (in->string_op != MMIO_STR_LODS)
+		r->written |= 1U << REG_RDI;
+	if (rep)
+		r->written |= 1U << REG_RCX;
 	for (;;) {
 		u64 si = r->gpr[REG_RSI], di = r->gpr[REG_RDI];
 		u64 dev = dev_si ? si : di;
@@ -1136,6 +1139,17 @@ u16 mmio_insn_data_regs(const struct mmio_insn *in)
 	}
 	/* ModRM.reg, with or without REX.R, or its high byte register */
 	return m | R(reg) | R(reg | 8) | R(reg & 3);
+}
+
+u16 mmio_insn_regs_used(const struct mmio_insn *in)
+{
+	u16 m = mmio_insn_data_regs(in);
+
+	if (in->ea_base < 16)
+		m |= R(in->ea_base);
+	if (in->ea_index < 16)
+		m |= R(in->ea_index);
+	return m;
 }
 
 /* Runs in the page fault: no probe may hit the helpers either. */

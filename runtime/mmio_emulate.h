@@ -145,4 +145,12 @@ u64 mmio_insn_ea(const struct mmio_insn *in, const struct mmio_regs *r);
  */
 u16 mmio_insn_data_regs(const struct mmio_insn *in);
 
+/*
+ * Every general register mmio_emulate() may read for @in (bit N = gpr N):
+ * the data registers and those that address the memory operand.  A
+ * caller may load only these into struct mmio_regs; the others may hold
+ * anything (testsuite/emulate fills them with garbage to show it).
+ */
+u16 mmio_insn_regs_used(const struct mmio_insn *in);
+
 #endif /* MMIO_EMULATE_H */

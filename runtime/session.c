@@ -100,6 +100,7 @@ static void smmio_index_dispatch(struct smmio_dispatch *d)
  */
 static struct smmio_dispatch *smmio_build_dispatch(int *err)
 {
+	static u64 smmio_dispatch_gen;
 	struct smmio_dispatch *d;
 	unsigned int n = 0, i, k;
 
@@ -115,6 +116,7 @@ static struct smmio_dispatch *smmio_build_dispatch(int *err)
 		*err = -ENOMEM;
 		return NULL;
 	}
+	d->gen = ++smmio_dispatch_gen;
 	for (i = 0; i < STAP_MMIO_MAX_SESSIONS; i++) {
 		struct smmio_session *s = smmio_sessions[i];
 

@@ -257,8 +257,8 @@ static DEFINE_PER_CPU(struct smmio_match_memo[SMMIO_NR_MEMOS],
  * smmio_send_pending_map()) through @d, the table the caller fetched
  * with smmio_dispatch_now().  Fault path, under RCU.
  */
-void smmio_deliver_access(const struct smmio_dispatch *d,
-			  struct stap_mmio_event *ev)
+notrace void smmio_deliver_access(const struct smmio_dispatch *d,
+				  struct stap_mmio_event *ev)
 {
 	struct smmio_match_memo *m;
 	unsigned int top, kind;

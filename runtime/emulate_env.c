@@ -346,8 +346,8 @@ static int smmio_vec_load(unsigned int reg, unsigned int width,
 	return width == 16 ? smmio_xmm_load(reg, mem) : smmio_ymm_load(reg, mem);
 }
 
-void mmio_env_dev_read(struct mmio_env *env, unsigned long addr,
-		       unsigned int width, void *val)
+notrace void mmio_env_dev_read(struct mmio_env *env, unsigned long addr,
+			       unsigned int width, void *val)
 {
 	void __iomem *p = smmio_env_alias(env, addr);
 	const struct mmio_insn *in = &env->st->dec->insn;
@@ -376,8 +376,8 @@ void mmio_env_dev_read(struct mmio_env *env, unsigned long addr,
 	}
 }
 
-void mmio_env_dev_write(struct mmio_env *env, unsigned long addr,
-			unsigned int width, const void *val)
+notrace void mmio_env_dev_write(struct mmio_env *env, unsigned long addr,
+				unsigned int width, const void *val)
 {
 	void __iomem *p = smmio_env_alias(env, addr);
 	const struct mmio_insn *in = &env->st->dec->insn;
@@ -540,8 +540,8 @@ static __always_inline void smmio_env_value_back(void *val,
  * value (dispatch.c refused it where it cannot be), and a write they
  * asked to skip is skipped: returns 1 then.
  */
-int mmio_env_access(struct mmio_env *env, unsigned int dir,
-		    unsigned long addr, unsigned int width, void *val)
+notrace int mmio_env_access(struct mmio_env *env, unsigned int dir,
+			    unsigned long addr, unsigned int width, void *val)
 {
 	struct stap_mmio_event *ev = &env->st->ev;
 
@@ -577,8 +577,8 @@ static noinline int smmio_env_read_before(struct mmio_env *env,
 }
 
 /* Every read asks: out of line only when some range wants it. */
-int mmio_env_read_skip(struct mmio_env *env, unsigned long addr,
-		       unsigned int width, void *val)
+notrace int mmio_env_read_skip(struct mmio_env *env, unsigned long addr,
+			       unsigned int width, void *val)
 {
 	if (likely(!env->reads_before))
 		return 0;
@@ -606,7 +606,8 @@ static const u32 smmio_arith_flags = X86_EFLAGS_CF | X86_EFLAGS_PF |
 	X86_EFLAGS_AF | X86_EFLAGS_ZF | X86_EFLAGS_SF | X86_EFLAGS_OF;
 
 /* Emulate the fault in @st on @regs: an enum mmio_emu_status. */
-int smmio_emulate_fault(struct smmio_cpu_state *st, struct pt_regs *regs)
+notrace int smmio_emulate_fault(struct smmio_cpu_state *st,
+				struct pt_regs *regs)
 {
 	const struct smmio_dispatch *d = smmio_dispatch_now();
 	struct mmio_env env = {

@@ -29,6 +29,11 @@
  *            handlers (kmmio_probe.c).  Counted, and flagged when other
  *            CPUs were online.
  *
+ * The functions every emulated access runs are NOKPROBE_SYMBOL and
+ * notrace: no kprobe and no function tracer hooks the fault path (a
+ * mcount-style entry costs an instruction per call even when off).  The
+ * one exception is stap_mmio_event(), which stap probes through ftrace.
+ *
  * smmio_fault() runs outside any ftrace callback, so stap's probe on
  * stap_mmio_event() fires in it (ftrace and kprobes do not nest).  The
  * decision is taken in the callback and passed in per-CPU state: interrupts
@@ -195,7 +200,8 @@ static struct notifier_block smmio_step_nb = {
  * handled (the instruction was emulated, is being stepped, or is to be
  * retried).
  */
-static noinline int smmio_fault(struct pt_regs *regs, unsigned long addr)
+static noinline notrace int smmio_fault(struct pt_regs *regs,
+					unsigned long addr)
 {
 	struct smmio_cpu_state *st = smmio_state();
 	u64 t0 = st->prof_t0;

@@ -79,7 +79,7 @@ static __always_inline bool smmio_insn_unchanged(unsigned long ip,
  * anew.  The entry stays valid until this CPU decodes another
  * instruction with the same hash: not before this fault is handled.
  */
-void smmio_decode_insn(struct smmio_cpu_state *st)
+notrace void smmio_decode_insn(struct smmio_cpu_state *st)
 {
 	struct smmio_decoded *e;
 

@@ -78,7 +78,7 @@ static unsigned int smmio_nr_spans;
  * The armed span holding @addr, or NULL.  Fault path: interrupts off,
  * which holds off the grace period that frees spans and indexes.
  */
-struct smmio_span *smmio_span_lookup(unsigned long addr)
+notrace struct smmio_span *smmio_span_lookup(unsigned long addr)
 {
 	struct smmio_span_index *x = rcu_dereference_sched(smmio_span_index);
 	unsigned int lo = 0, hi, mid;

@@ -23,8 +23,10 @@
 #include <linux/kernel.h>
 #include <linux/kprobes.h>
 #define EMU_NOKPROBE(f)	NOKPROBE_SYMBOL(f)
+#define EMU_NOTRACE	notrace
 #else
 #define EMU_NOKPROBE(f)
+#define EMU_NOTRACE
 #define __always_inline	inline __attribute__((__always_inline__))
 #include <stddef.h>
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -998,8 +1000,8 @@ static int ea_covers(u64 addr, unsigned int width, unsigned long fault)
 	return (u64)fault - addr < width;
 }
 
-int mmio_emulate(const struct mmio_insn *in, struct mmio_regs *r,
-		 unsigned long fault_addr, struct mmio_env *env)
+EMU_NOTRACE int mmio_emulate(const struct mmio_insn *in, struct mmio_regs *r,
+			     unsigned long fault_addr, struct mmio_env *env)
 {
 	const struct emu_form *f;
 	struct emu_ctx c = { .in = in, .r = r, .env = env };

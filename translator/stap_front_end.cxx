@@ -355,14 +355,75 @@ void forward_interrupt(int sig)
 	forward_signal(sig);
 }
 
-// Run the real stap; its stderr has the temporary paths turned back into
-// the user's.  Returns as the real stap exited (or dies of its signal).
-[[noreturn]] void run_real(const std::vector<std::string> &args,
-			   const std::vector<std::pair<std::string, std::string>> &renames,
+// What the filter of the real stap's stderr does to it: temporary paths
+// back to the user's, and with --remote, stap's complaint that a target's
+// kernel has no build tree here turned into one line naming the target.
+struct StderrFilter {
+	std::vector<std::pair<std::string, std::string>> renames;	// tmp -> user's
+	std::vector<std::string> remotes;	// the --remote targets
+	bool drop_tip = false;			// the next "Tip:" line goes
+
+	bool wanted() const { return !renames.empty() || !remotes.empty(); }
+	std::string line(std::string l);
+	std::string text(const std::string &t);
+};
+
+// stap, given a --remote target whose kernel it cannot translate for:
+//   Checking "/lib/modules/REL/build/.config" failed with error: WHY
+//   Tip: /usr/share/doc/systemtap/README.Debian should help you get started.
+// It names neither the target nor stap-mmio's part (the runtime's build
+// for that kernel); which target, when there are several, it does not
+// say either.
+std::string StderrFilter::line(std::string l)
+{
+	if (drop_tip && l.compare(0, 5, "Tip: ") == 0) {
+		drop_tip = false;
+		return "";
+	}
+	drop_tip = false;
+	const std::string pre = "Checking \"/lib/modules/", post = "/build/.config\" failed";
+	size_t end = l.find(post);
+	if (!remotes.empty() && l.compare(0, pre.size(), pre) == 0 && end != std::string::npos) {
+		std::string rel = l.substr(pre.size(), end - pre.size());
+		size_t w = l.find("error: ", end);
+		std::string why = w == std::string::npos ? "not found" : l.substr(w + 7);
+		while (!why.empty() && (why.back() == '\n' || why.back() == '\r'))
+			why.pop_back();
+		std::string who = remotes.size() == 1 ? remotes[0] : "one of " + remotes[0];
+		for (size_t i = 1; remotes.size() > 1 && i < remotes.size(); i++)
+			who += (i + 1 == remotes.size() ? " or " : ", ") + remotes[i];
+		drop_tip = true;
+		return "ERROR: kernel.mmio on " + who + ": its kernel " + rel +
+		       " has no build tree here (/lib/modules/" + rel + "/build: " + why +
+		       "); install that kernel's headers and stap-mmio-dkms on this machine\n";
+	}
+	for (auto &r : renames)
+		for (size_t at = 0; (at = l.find(r.first, at)) != std::string::npos;
+		     at += r.second.size())
+			l.replace(at, r.first.size(), r.second);
+	return l;
+}
+
+// Whole lines of @t through line(); a last partial line is passed as is.
+std::string StderrFilter::text(const std::string &t)
+{
+	std::string out;
+	for (size_t at = 0; at < t.size();) {
+		size_t nl = t.find('\n', at);
+		size_t n = nl == std::string::npos ? t.size() - at : nl + 1 - at;
+		out += line(t.substr(at, n));
+		at += n;
+	}
+	return out;
+}
+
+// Run the real stap; its stderr goes through @filter.  Returns as the
+// real stap exited (or dies of its signal).
+[[noreturn]] void run_real(const std::vector<std::string> &args, StderrFilter filter_,
 			   const std::string &tmpdir)
 {
 	int p[2] = { -1, -1 };
-	bool filter = !renames.empty() && pipe(p) == 0;
+	bool filter = filter_.wanted() && pipe(p) == 0;
 	pid_t pid = fork();
 	if (pid < 0)
 		fail(std::string("ERROR: stap-mmio: fork: ") + strerror(errno));
@@ -398,12 +459,8 @@ void forward_interrupt(int sig)
 			if (n > 0 && cut < pending.size() &&
 			    pending.find('/', cut) == std::string::npos)
 				cut = pending.size();
-			std::string out = pending.substr(0, cut);
+			std::string out = filter_.text(pending.substr(0, cut));
 			pending.erase(0, cut);
-			for (auto &r : renames)
-				for (size_t at = 0; (at = out.find(r.first, at)) != std::string::npos;
-				     at += r.second.size())
-					out.replace(at, r.first.size(), r.second);
 			if (!out.empty() && write(2, out.data(), out.size()) < 0)
 				break;
 			if (n <= 0)
@@ -1011,7 +1068,10 @@ void load_runtime_if_running_here(const Invocation &inv, const Lowered &lw)
 	add_tapset_and_defines(inv, args);
 	add_options_and_script(inv, script, lw, files, args);
 	load_runtime_if_running_here(inv, lw);
-	run_real(args, files.renames, files.tmpdir);
+	StderrFilter filter;
+	filter.renames = files.renames;
+	filter.remotes = inv.cl.all("remote");
+	run_real(args, filter, files.tmpdir);
 }
 
 } // namespace

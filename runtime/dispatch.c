@@ -246,8 +246,13 @@ struct smmio_match_memo {
 	u64 match[STAP_MMIO_MATCH_WORDS];
 };
 
-enum { SMMIO_MEMO_READ, SMMIO_MEMO_READ_BEFORE, SMMIO_MEMO_WRITE,
-       SMMIO_MEMO_OTHER, SMMIO_NR_MEMOS };
+enum smmio_memo_kind {
+	SMMIO_MEMO_READ,
+	SMMIO_MEMO_READ_BEFORE,
+	SMMIO_MEMO_WRITE,
+	SMMIO_MEMO_OTHER,
+	SMMIO_NR_MEMOS
+};
 
 static DEFINE_PER_CPU(struct smmio_match_memo[SMMIO_NR_MEMOS],
 		      smmio_match_memo);

@@ -27,7 +27,7 @@
 #else
 #define EMU_NOKPROBE(f)
 #define EMU_NOTRACE
-#define __always_inline	inline __attribute__((__always_inline__))
+/* __always_inline: the harness's command line defines it (emulate.mk) */
 #include <stddef.h>
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #endif
@@ -793,11 +793,10 @@ static int em_alu_reg(struct emu_ctx *c)
 	v = to_reg ? g : m;
 	s = to_reg ? m : g;
 	v = alu_op(op, w, v, s, &fl);
-	if (op < 7 && to_reg) {
+	if (op < 7 && to_reg)
 		gpr_set(c->r, in->reg_kind, in->reg_num, w, v & width_mask(w));
-	} else if (op < 7) {
+	else if (op < 7)
 		dev_store(c->env, c->ea, w, v);
-	}
 	c->r->flags = fl;
 	next_ip(in, c->r);
 	return MMIO_EMU_OK;

@@ -14,7 +14,9 @@
 
 EMULATE_SRCDIR = $(srcdir)/emulate
 EMULATE_RUNTIME = $(top_srcdir)/runtime
-EMULATE_CFLAGS = -std=gnu11 -O2 -g -Wall -Wno-format-truncation
+# the kernel's __always_inline, which the emulator uses
+EMULATE_CFLAGS = -std=gnu11 -O2 -g -Wall -Wno-format-truncation \
+	'-D__always_inline=inline __attribute__((__always_inline__))'
 EMULATE_LIBS = -lcapstone
 EMULATE_DEPS = $(EMULATE_SRCDIR)/emulate_test.c $(EMULATE_SRCDIR)/tramp.S \
 	$(EMULATE_RUNTIME)/mmio_emulate.c $(EMULATE_RUNTIME)/mmio_emulate.h \

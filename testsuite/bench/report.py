@@ -173,7 +173,7 @@ def config_table(run, order, rounds, out):
     out(" overhead = median - untraced median; /mmiotrace: the median over the rounds of the paired ratio")
     out(" configuration/mmiotrace within a round; events = delivered by the runtime / accesses made,")
     out(" handled = seen by the script (printf lines, @count sum) / accesses made, all rounds;")
-    out(" mmiotrace runs with the stap_mmio runtime unloaded: its kprobe on kmmio_handler() would run on")
+    out(" mmiotrace runs with the stap_mmio runtime unloaded: its ftrace hook on kmmio_handler() would run on")
     out(" mmiotrace's faults too)")
 
 
@@ -262,7 +262,7 @@ def pf_block(run, a, clock, out):
             PF_LABEL[c], med, min(p), max(p), med - u, med / u, ft[0], ft[1], km))
     out("(ns/fault: median over the rounds of each round's median run / pages; added = median - untraced median;")
     out(" kmmio_count not 0: the page-fault handler calls kmmio_handler() for every fault, and with")
-    out(" stap_mmio loaded our kprobe on it runs too; \"-\": stap_mmio unloaded, kmmio_count unread)")
+    out(" stap_mmio loaded our ftrace hook on it runs too; \"-\": stap_mmio unloaded, kmmio_count unread)")
 
 
 def pf_line(run, suffix=""):

@@ -361,47 +361,101 @@ void forward_interrupt(int sig)
 struct StderrFilter {
 	std::vector<std::pair<std::string, std::string>> renames;	// tmp -> user's
 	std::vector<std::string> remotes;	// the --remote targets
-	bool drop_tip = false;			// the next "Tip:" line goes
+	// After a rewritten error: the lines of stap's own that go with it.
+	enum class Skip { none, tip, no_runtime } skip = Skip::none;
+	std::string held;	// a line kept back until the next says what it is
 
 	bool wanted() const { return !renames.empty() || !remotes.empty(); }
-	std::string line(std::string l);
+	std::string targets() const;
+	std::string renamed(std::string l) const;
+	std::string line(const std::string &l);
 	std::string text(const std::string &t);
 };
 
-// stap, given a --remote target whose kernel it cannot translate for:
-//   Checking "/lib/modules/REL/build/.config" failed with error: WHY
-//   Tip: /usr/share/doc/systemtap/README.Debian should help you get started.
-// It names neither the target nor stap-mmio's part (the runtime's build
-// for that kernel); which target, when there are several, it does not
-// say either.
-std::string StderrFilter::line(std::string l)
+// The --remote targets, as one of the rewritten errors names them.  stap
+// does not say which target it was translating for when several are.
+std::string StderrFilter::targets() const
 {
-	if (drop_tip && l.compare(0, 5, "Tip: ") == 0) {
-		drop_tip = false;
-		return "";
-	}
-	drop_tip = false;
-	const std::string pre = "Checking \"/lib/modules/", post = "/build/.config\" failed";
-	size_t end = l.find(post);
-	if (!remotes.empty() && l.compare(0, pre.size(), pre) == 0 && end != std::string::npos) {
-		std::string rel = l.substr(pre.size(), end - pre.size());
-		size_t w = l.find("error: ", end);
-		std::string why = w == std::string::npos ? "not found" : l.substr(w + 7);
-		while (!why.empty() && (why.back() == '\n' || why.back() == '\r'))
-			why.pop_back();
-		std::string who = remotes.size() == 1 ? remotes[0] : "one of " + remotes[0];
-		for (size_t i = 1; remotes.size() > 1 && i < remotes.size(); i++)
-			who += (i + 1 == remotes.size() ? " or " : ", ") + remotes[i];
-		drop_tip = true;
-		return "ERROR: kernel.mmio on " + who + ": its kernel " + rel +
-		       " has no build tree here (/lib/modules/" + rel + "/build: " + why +
-		       "); install that kernel's headers and stap-mmio-dkms on this machine\n";
-	}
+	std::string who = remotes.size() == 1 ? remotes[0] : "one of " + remotes[0];
+	for (size_t i = 1; remotes.size() > 1 && i < remotes.size(); i++)
+		who += (i + 1 == remotes.size() ? " or " : ", ") + remotes[i];
+	return who;
+}
+
+std::string StderrFilter::renamed(std::string l) const
+{
 	for (auto &r : renames)
 		for (size_t at = 0; (at = l.find(r.first, at)) != std::string::npos;
 		     at += r.second.size())
 			l.replace(at, r.first.size(), r.second);
 	return l;
+}
+
+// stap, given a --remote target whose kernel it cannot translate for,
+// names neither the target nor what stap-mmio needs:
+//   Checking "/lib/modules/REL/build/.config" failed with error: WHY
+//   Tip: /usr/share/doc/systemtap/README.Debian should help you get started.
+// and, when that kernel has no stap_mmio runtime here (by name: no
+// STAP_MMIO_RUNTIME), a semantic error on the lowered probe:
+//   semantic error: while resolving probe point: identifier 'module' at ...
+//           source: probe module("stap_mmio").function("stap_mmio_event") ...
+//   (a caret line, "semantic error: no match", "Pass 2: analysis failed",
+//   the count of similar errors suppressed, the tip)
+// Each becomes one line naming the target.
+std::string StderrFilter::line(const std::string &l)
+{
+	static const char *no_runtime_tail[] = {
+		"semantic error: no match", "Pass 2: analysis failed",
+		"Number of similar error messages suppressed", "Rerun with -v",
+		"Tip: ",
+	};
+	if (!held.empty()) {
+		std::string h = held;
+
+		held.clear();
+		if (l.find("source: probe module(\"stap_mmio\").function(\"stap_mmio_") ==
+		    std::string::npos)
+			return renamed(h) + line(l);
+		skip = Skip::no_runtime;
+		return "ERROR: kernel.mmio on " + targets() + ": its kernel has no stap_mmio "
+		       "runtime on this machine (stap found no stap_mmio.ko with debug "
+		       "information for it); install that kernel's headers and "
+		       "stap-mmio-dkms here, or set STAP_MMIO_RUNTIME to a stap_mmio.ko "
+		       "built for it\n";
+	}
+	if (skip == Skip::no_runtime) {
+		bool part = l.find_first_not_of(" \t^\n") == std::string::npos;
+		for (auto t : no_runtime_tail)
+			part = part || l.compare(0, strlen(t), t) == 0;
+		if (part)
+			return "";
+	}
+	if (skip == Skip::tip && l.compare(0, 5, "Tip: ") == 0) {
+		skip = Skip::none;
+		return "";
+	}
+	skip = Skip::none;
+	if (remotes.empty())
+		return renamed(l);
+	const std::string pre = "Checking \"/lib/modules/", post = "/build/.config\" failed";
+	size_t end = l.find(post);
+	if (l.compare(0, pre.size(), pre) == 0 && end != std::string::npos) {
+		std::string rel = l.substr(pre.size(), end - pre.size());
+		size_t w = l.find("error: ", end);
+		std::string why = w == std::string::npos ? "not found" : l.substr(w + 7);
+		while (!why.empty() && (why.back() == '\n' || why.back() == '\r'))
+			why.pop_back();
+		skip = Skip::tip;
+		return "ERROR: kernel.mmio on " + targets() + ": its kernel " + rel +
+		       " has no build tree here (/lib/modules/" + rel + "/build: " + why +
+		       "); install that kernel's headers and stap-mmio-dkms on this machine\n";
+	}
+	const std::string resolving = "semantic error: while resolving probe point: identifier 'module'";
+	if (l.compare(0, resolving.size(), resolving) == 0) {
+		held = l;
+		return "";
+	}
+	return renamed(l);
 }
 
 // Whole lines of @t through line(); a last partial line is passed as is.
@@ -461,6 +515,8 @@ std::string StderrFilter::text(const std::string &t)
 				cut = pending.size();
 			std::string out = filter_.text(pending.substr(0, cut));
 			pending.erase(0, cut);
+			if (n <= 0)
+				out += filter_.renamed(filter_.held);
 			if (!out.empty() && write(2, out.data(), out.size()) < 0)
 				break;
 			if (n <= 0)

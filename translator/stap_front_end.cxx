@@ -364,6 +364,7 @@ struct StderrFilter {
 	// After a rewritten error: the lines of stap's own that go with it.
 	enum class Skip { none, tip, no_runtime } skip = Skip::none;
 	std::string held;	// a line kept back until the next says what it is
+	bool saw_error = false;	// an ERROR line went out
 
 	bool wanted() const { return !renames.empty() || !remotes.empty(); }
 	std::string targets() const;
@@ -465,7 +466,10 @@ std::string StderrFilter::text(const std::string &t)
 	for (size_t at = 0; at < t.size();) {
 		size_t nl = t.find('\n', at);
 		size_t n = nl == std::string::npos ? t.size() - at : nl + 1 - at;
-		out += line(t.substr(at, n));
+		std::string l = line(t.substr(at, n));
+
+		saw_error = saw_error || l.compare(0, 7, "ERROR: ") == 0;
+		out += l;
 		at += n;
 	}
 	return out;
@@ -533,7 +537,12 @@ std::string StderrFilter::text(const std::string &t)
 		signal(WTERMSIG(st), SIG_DFL);
 		raise(WTERMSIG(st));
 	}
-	exit(WIFEXITED(st) ? WEXITSTATUS(st) : 1);
+	int rc = WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+	// stap's remote engine exits 0 when a target's session failed (its
+	// staprun said ERROR): fail as a local session would
+	if (rc == 0 && filter_.saw_error && !filter_.remotes.empty())
+		rc = 1;
+	exit(rc);
 }
 
 std::string basename_of(const std::string &p)

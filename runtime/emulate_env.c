@@ -465,6 +465,30 @@ int mmio_env_vec_set(struct mmio_env *env, unsigned int reg,
 	return -1;
 }
 
+/*
+ * Copy an access's 1, 2, 4 or 8 bytes as one move (every access runs
+ * this, both ways); false for any other width (vector operands).
+ */
+static __always_inline bool smmio_env_copy(void *dst, const void *src,
+					   unsigned int width)
+{
+	switch (width) {
+	case 1:
+		memcpy(dst, src, 1);
+		return true;
+	case 2:
+		memcpy(dst, src, 2);
+		return true;
+	case 4:
+		memcpy(dst, src, 4);
+		return true;
+	case 8:
+		memcpy(dst, src, 8);
+		return true;
+	}
+	return false;
+}
+
 /* An event for one emulated access of @width bytes of @val at @addr. */
 static __always_inline void
 smmio_env_event(struct mmio_env *env, struct stap_mmio_event *ev,
@@ -478,30 +502,9 @@ smmio_env_event(struct mmio_env *env, struct stap_mmio_event *ev,
 	ev->type = dir == MMIO_ACC_READ ? STAP_MMIO_READ : STAP_MMIO_WRITE;
 	ev->width = width;
 	ev->flags = env->flags | flags | STAP_MMIO_EV_CHANGEABLE;
-	/* Constant-size copies are single moves: every access runs this. */
-	switch (width) {
-	case 1:
-		ev->value = *(const u8 *)val;
-		return;
-	case 2: {
-		u16 v;
-
-		memcpy(&v, val, 2);
-		ev->value = v;
-		return;
-	}
-	case 4: {
-		u32 v;
-
-		memcpy(&v, val, 4);
-		ev->value = v;
-		return;
-	}
-	case 8:
-		memcpy(&ev->value, val, 8);
-		return;
-	}
 	ev->value = 0;
+	if (smmio_env_copy(&ev->value, val, width))
+		return;
 	memcpy(&ev->value, val, min_t(unsigned int, width, sizeof(ev->value)));
 	if (width > sizeof(ev->value)) {
 		memset(ev->value_hi, 0, sizeof(ev->value_hi));
@@ -510,27 +513,6 @@ smmio_env_event(struct mmio_env *env, struct stap_mmio_event *ev,
 			     sizeof(ev->value_hi)));
 		ev->flags &= ~STAP_MMIO_EV_CHANGEABLE;
 		ev->flags |= STAP_MMIO_EV_WIDE;
-	}
-}
-
-/* What the handlers left in a changeable event's value, back to @val. */
-static __always_inline void smmio_env_value_back(void *val,
-						 const struct stap_mmio_event *ev,
-						 unsigned int width)
-{
-	switch (width) {
-	case 1:
-		memcpy(val, &ev->value, 1);
-		break;
-	case 2:
-		memcpy(val, &ev->value, 2);
-		break;
-	case 4:
-		memcpy(val, &ev->value, 4);
-		break;
-	case 8:
-		memcpy(val, &ev->value, 8);
-		break;
 	}
 }
 
@@ -551,7 +533,7 @@ notrace int mmio_env_access(struct mmio_env *env, unsigned int dir,
 	smmio_deliver_access(env->d, ev);
 	if (!(ev->flags & STAP_MMIO_EV_CHANGEABLE))
 		return 0;
-	smmio_env_value_back(val, ev, width);
+	smmio_env_copy(val, &ev->value, width);
 	return dir == MMIO_ACC_WRITE && (ev->action & STAP_MMIO_ACT_SKIP);
 }
 
@@ -572,7 +554,7 @@ static noinline int smmio_env_read_before(struct mmio_env *env,
 	if (!(ev->flags & STAP_MMIO_EV_CHANGEABLE) ||
 	    !(ev->action & STAP_MMIO_ACT_SKIP))
 		return 0;
-	smmio_env_value_back(val, ev, width);
+	smmio_env_copy(val, &ev->value, width);
 	return 1;
 }
 
